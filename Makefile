@@ -1,0 +1,45 @@
+# Two commands a user needs: `make maps` (build everything) and `make test` (the test suite).
+# Both create .venv on first use and are set-up no-ops afterwards.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: maps test layers analyse export lint bench clean install browser
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: build all layers, run all analyses, render all maps (embedded data, offline).
+maps: $(STAMP)
+	$(BIN)/corridor all
+
+layers: $(STAMP)
+	$(BIN)/corridor layers
+
+analyse: $(STAMP)
+	$(BIN)/corridor analyse
+
+export: $(STAMP)
+	$(BIN)/corridor export
+
+## The whole test suite (installs headless Chromium from Debian where missing, for map tests).
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q
+
+browser:
+	@bash scripts/ensure_chromium.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check geo tests scripts benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf layers/build maps/*.html maps/png maps/export

@@ -1,0 +1,1 @@
+"""Wuhan innovation-corridor toolkit."""

@@ -1,0 +1,1 @@
+"""One module per ``corridor`` subcommand; each exposes ``register(subparsers)``."""

@@ -1,0 +1,50 @@
+"""The toolkit's exception types: each says precisely what went wrong, and where."""
+
+from __future__ import annotations
+
+
+class CorridorError(Exception):
+    """Base class for every error the toolkit raises on purpose."""
+
+
+class CoordinateSystemError(CorridorError, ValueError):
+    """A coordinate system is missing, unknown, or not what the data claims."""
+
+
+class LayerValidationError(CorridorError, ValueError):
+    """A layer file or feature fails validation.
+
+    Parameters
+    ----------
+    problem : str
+        What is wrong, in words a user can act on.
+    path : str or path-like, optional
+        The file the feature came from.
+    feature_id : str, optional
+        The id of the offending feature (or its index when it has no id).
+    layer : str, optional
+        The layer being validated.
+    """
+
+    def __init__(self, problem: str, *, path=None, feature_id=None, layer=None):
+        self.problem = problem
+        self.path = str(path) if path is not None else None
+        self.feature_id = feature_id
+        self.layer = layer
+        where = []
+        if self.path:
+            where.append(f"file {self.path}")
+        if layer:
+            where.append(f"layer {layer!r}")
+        if feature_id is not None:
+            where.append(f"feature {feature_id!r}")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {problem}" if prefix else problem)
+
+
+class OSMUnavailableError(CorridorError, RuntimeError):
+    """OpenStreetMap could not be reached (no network, Overpass down or rate-limited)."""
+
+
+class RegistryError(CorridorError, ValueError):
+    """The place registry disagrees with the layers or the documents."""

