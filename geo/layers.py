@@ -156,11 +156,13 @@ def _attribute_records(table) -> dict[str, dict]:
     return records
 
 
-def load_all_sources(*, layers_dir: Path | None = None, progress: bool = True) -> dict[str, gpd.GeoDataFrame]:
-    """Load and validate every layer; ids must be unique across all of them."""
+def load_all_sources(
+    *, names=None, layers_dir: Path | None = None, progress: bool = True
+) -> dict[str, gpd.GeoDataFrame]:
+    """Load and validate every layer (or those in ``names``); ids must be unique across them."""
     layers: dict[str, gpd.GeoDataFrame] = {}
     seen: dict[str, str] = {}
-    for name in tqdm(layer_names(), desc="validating layers", unit="layer", disable=not progress):
+    for name in tqdm(list(names or layer_names()), desc="validating layers", unit="layer", disable=not progress):
         gdf = load_layer_sources(name, layers_dir=layers_dir)
         for fid in gdf["id"]:
             if fid in seen:
@@ -172,8 +174,10 @@ def load_all_sources(*, layers_dir: Path | None = None, progress: bool = True) -
     return layers
 
 
-def build_layers(*, out_dir: Path | None = None, layers_dir: Path | None = None, progress: bool = True) -> Path:
-    """Validate every layer, then write the GeoPackage and per-layer GeoJSON.
+def build_layers(
+    *, names=None, out_dir: Path | None = None, layers_dir: Path | None = None, progress: bool = True
+) -> Path:
+    """Validate every layer (or those in ``names``), then write the GeoPackage and GeoJSON.
 
     Returns
     -------
@@ -181,7 +185,7 @@ def build_layers(*, out_dir: Path | None = None, layers_dir: Path | None = None,
         The GeoPackage path (``<out_dir>/corridor.gpkg``).
     """
     out = Path(out_dir) if out_dir else settings.BUILD_DIR
-    layers = load_all_sources(layers_dir=layers_dir, progress=progress)  # raises before any write
+    layers = load_all_sources(names=names, layers_dir=layers_dir, progress=progress)  # raises before any write
     gpkg = write_geopackage(layers, out / settings.GEOPACKAGE_NAME)
     for name, gdf in tqdm(layers.items(), desc="writing GeoJSON", unit="layer", disable=not progress):
         write_geojson(gdf, out / "geojson" / f"{name}.geojson")

@@ -267,7 +267,7 @@ def load_source_layer(spec: LayerSpec, path: str | Path) -> gpd.GeoDataFrame:
         row["ref"] = props.get("ref") or ""
         if system != "wgs84":
             row["source_detail"] = f"{props['source_detail']} [converted from {system.upper()} to WGS-84]"
-        row["source_file"] = str(path.relative_to(settings.LAYERS_DIR)) if path.is_relative_to(settings.LAYERS_DIR) else str(path)
+        row["source_file"] = f"{path.parent.name}/{path.name}"
         rows.append(row)
         geoms.append(geom)
     gdf = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=settings.STORAGE_CRS)
