@@ -47,6 +47,8 @@ SCHEMA_COLUMNS = (
 )
 SOURCES = ("traced", "osm", "admin", "derived")
 FIGURE_UNITS = ("m2", "km2", "count", "yuan", "yuan_per_year", "m", "percent", "persons")
+#: Units stored in another unit's column so that every area column is in m² (SI).
+_TO_SI = {"km2": ("m2", 1e6)}
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _FIGURE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -229,10 +231,15 @@ def _check_geometry(geom, *, index, props, spec: LayerSpec, path) -> None:
 
 
 def flatten_figures(figures: list[dict] | None) -> dict:
-    """Turn a feature's figure list into flat columns (``F_U`` numbers, ``F_text`` originals)."""
+    """Turn a feature's figure list into flat columns (``F_U`` numbers, ``F_text`` originals).
+
+    Areas given in km² are stored in m² (``F_m2``) so that every area column is SI; the
+    document's own wording stays in ``F_text`` and the full list in ``figures_json``.
+    """
     out: dict = {}
     for fig in figures or []:
-        out[f"{fig['name']}_{fig['unit']}"] = float(fig["value"])
+        unit, factor = _TO_SI.get(fig["unit"], (fig["unit"], 1.0))
+        out[f"{fig['name']}_{unit}"] = float(fig["value"]) * factor
         out[f"{fig['name']}_text"] = str(fig["original"])
     out["figures_json"] = json.dumps(figures or [], ensure_ascii=False)
     return out

@@ -37,7 +37,7 @@ METRIC_CRS = "EPSG:32650"
 
 #: Study region in WGS-84 (lon_min, lat_min, lon_max, lat_max): the five corridor cities
 #: (武汉, 鄂州, 黄石, 黄冈, 咸宁) with a margin.  Features outside it are rejected.
-STUDY_REGION_BOUNDS = (113.6, 28.9, 116.2, 31.5)
+STUDY_REGION_BOUNDS = (113.4, 28.5, 116.5, 31.9)
 #: Hongshan + Wuchang core, the default extent of fine-grained analysis and rasters.
 CORE_BOUNDS = (114.25, 30.38, 114.55, 30.62)
 
@@ -95,3 +95,74 @@ NEAREST_VERTEX_SPACING_M = 5.0
 NEAREST_CHUNK_POINTS = 250_000
 #: Land-use classes, FAR scenarios and the fallback table of cited targets.
 LAND_SCENARIOS_FILE = Path(__file__).resolve().parent / "data" / "land_scenarios.yml"
+
+# --- OpenStreetMap sources and conflation (geo.sources) -----------------------------------------
+#: Study areas ``corridor osm fetch --area`` knows: slug -> (layer, name_zh prefixes of its features).
+#: The polygon is the union of those admin features; ``hongshan-wuchang`` is the default.
+OSM_AREAS = {
+    "hongshan-wuchang": ("districts", ("洪山", "武昌")),
+    "hongshan": ("districts", ("洪山",)),
+    "wuchang": ("districts", ("武昌",)),
+    "wuhan": ("cities", ("武汉",)),
+    "ezhou": ("cities", ("鄂州",)),
+    "huangshi": ("cities", ("黄石",)),
+    "huanggang": ("cities", ("黄冈",)),
+    "xianning": ("cities", ("咸宁",)),
+}
+OSM_DEFAULT_AREA = "hongshan-wuchang"
+#: OSM tag queries per theme (osmnx ``tags`` form: key -> True | value | [values]).
+OSM_TAGS = {
+    "campuses": {
+        "amenity": ["university", "college", "research_institute"],
+        "office": ["research"],
+    },
+    "landuse": {
+        "landuse": [
+            "industrial", "commercial", "retail", "brownfield", "construction", "greenfield",
+            "residential", "recreation_ground", "basin", "reservoir",
+        ],
+        "leisure": ["park", "garden", "nature_reserve"],
+        "natural": ["water"],
+    },
+    "buildings": {"building": True},
+}
+#: Street network types fetched (osmnx ``network_type`` names).
+OSM_NETWORK_TYPES = ("walk", "bike", "drive")
+#: Seconds to wait for the reachability probe before declaring the network absent.
+OSM_PROBE_TIMEOUT_S = 8.0
+#: Margin around the study area when clipping a PBF extract (metres), so that ways
+#: crossing the boundary keep all their nodes.
+OSM_CLIP_MARGIN_M = 1000.0
+#: Positional uncertainty given to OSM geometry that replaces a traced outline (metres).
+OSM_UNCERTAINTY_M = 15.0
+#: Name-matched OSM and traced features must intersect or have centroids this close (metres).
+OSM_MATCH_MAX_CENTROID_M = 1000.0
+#: Traced layers conflated with OSM, and the OSM themes searched for each.
+OSM_CONFLATE_LAYERS = {
+    "campuses": ("campuses",),
+    "parks": ("landuse", "campuses"),
+    "corridor_ecology": ("landuse",),
+}
+#: A WGS-84 import is flagged as GCJ-02-shifted when the median displacement of its
+#: name-matched features from the references is within this distance of the GCJ-02 offset.
+OSM_GCJ02_SHIFT_TOLERANCE_M = 150.0
+#: ... and the check needs at least this many name-matched features.
+OSM_GCJ02_SHIFT_MIN_MATCHES = 2
+
+# --- maps and exports (issue 7: geo.render) -----------------------------------------------------
+#: Environment variable holding a Tianditu (天地图) key; without it the Tianditu basemap is left out.
+TIANDITU_KEY_ENV = "TIANDITU_KEY"
+TIANDITU_ATTRIBUTION = "© 天地图 Tianditu (国家地理信息公共服务平台)"
+ESRI_ATTRIBUTION = "Tiles © Esri — Esri, Maxar, Earthstar Geographics, and the GIS User Community"
+CARTO_ATTRIBUTION = "© OpenStreetMap contributors (ODbL) © CARTO"
+#: Decimal places kept in map coordinates (6 = about 0.1 m); maps are simplified before.
+MAP_COORD_DECIMALS = 6
+#: Longest side, in pixels, of a raster drawn on a map (a coarser image keeps the HTML small).
+MAP_RASTER_MAX_PX = 700
+#: Where `corridor export` writes PNGs and per-layer files.
+MAP_PNG_DIR = MAPS_DIR / "png"
+EXPORT_DIR = MAPS_DIR / "export"
+#: Headless Chromium used to render PNGs (Debian's `chromium`), and its page-load budget (ms).
+CHROMIUM = os.environ.get("CORRIDOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_VIRTUAL_TIME_MS = 6000
+CHROMIUM_TIMEOUT_S = 90.0

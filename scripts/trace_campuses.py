@@ -390,11 +390,13 @@ CAMPUSES.append(dict(
     name_zh="中南财经政法大学（南湖校区）",
     name_en="Zhongnan University of Economics and Law, Nanhu campus",
     kind="campus", university="中南财经政法大学", district="洪山区", double_first_class=True,
-    aliases="中南财大;中南大;ZUEL", ref="hongshan_belts_2024", uncertainty_m=400,
+    aliases="中南财大;中南大;ZUEL", ref="hongshan_belts_2024", uncertainty_m=700,
     source_detail=(
         "南湖大道182号: around the BD-09 财大艺体中心 (-> WGS-84 114.3820,30.4744 via prcoords), "
         "south-west of 中南民族大学 (GCJ-02 gates converted with prcoords); north edge 南湖大道. "
-        "Outline schematic."),
+        "Outline schematic. Uncertainty raised from 400 to 700 m: the outline's interior point "
+        "falls about 680 m inside 江夏区 on the Amap district layer, while the address is in "
+        "洪山区, so one of the two is off by that much."),
     rings=[[
         (114.3720, 30.4800),  # NW: 南湖大道
         (114.3800, 30.4808),  # N: 南湖大道

@@ -1,0 +1,483 @@
+"""Proximity and accessibility: distances, nearest campus, isochrones, coverage, access belts.
+
+Every function takes GeoDataFrames in any declared CRS (a missing CRS raises
+:class:`~geo.errors.CoordinateSystemError`), measures in UTM 50N (EPSG:32650) and returns
+results in WGS-84 (EPSG:4326) where they carry geometry.  Distances are metres; travel
+times are minutes at the speeds in :data:`geo.settings.SPEEDS_KMH` (walk 4.8, bike 15,
+drive 30 km/h), applied to network distances.
+
+Network distances go along a :class:`~geo.analysis.network.RoadNetwork` — the traced
+arterial network offline, an OpenStreetMap graph when given (© OpenStreetMap contributors,
+ODbL) — with the straight connector from each object to its nearest street added.
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
+from tqdm.auto import tqdm
+
+from geo import settings
+from geo.analysis import network as net
+from geo.errors import CoordinateSystemError
+
+MODES = ("walk", "bike", "drive")
+
+
+def _metric(gdf, what: str) -> gpd.GeoDataFrame:
+    if getattr(gdf, "crs", None) is None:
+        raise CoordinateSystemError(f"{what} has no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
+    return gdf.to_crs(settings.METRIC_CRS)
+
+
+def _col(gdf, name, default=""):
+    return gdf[name].to_numpy() if name in gdf.columns else np.full(len(gdf), default, dtype=object)
+
+
+def _times(distance_m) -> dict[str, np.ndarray]:
+    return {f"{m}_min": net.travel_minutes(distance_m, m) for m in MODES}
+
+
+# --- distance matrices and nearest features -------------------------------------------------------
+
+
+def straight_distance_m(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> np.ndarray:
+    """Straight-line (shortest) distance between every origin and target geometry, metres.
+
+    Returns an array of shape (len(origins), len(targets)); 0 where geometries touch.
+    """
+    a = _metric(origins, "origins").geometry.to_numpy()
+    b = _metric(targets, "targets").geometry.to_numpy()
+    return shapely.distance(a[:, None], b[None, :])
+
+
+def network_distance_m(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame,
+                       network: net.RoadNetwork) -> np.ndarray:
+    """Network distance (m) between every origin and target, connectors included.
+
+    Origins and targets reach the largest connected component of the network at the street
+    point nearest to them (polygons also at every node inside them).  One Dijkstra pass
+    from all origins.
+    """
+    src = net.attach(network, _metric(origins, "origins"))
+    tgt = net.attach(network, _metric(targets, "targets"))
+    return net.object_distances(network, src, tgt)
+
+
+def distance_matrix(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
+                    network: net.RoadNetwork | None = None, origin_layer: str = "campuses",
+                    target_layer: str | None = None) -> pd.DataFrame:
+    """Long-form distance matrix: one row per (origin, target) pair.
+
+    Columns: origin_id, origin_layer, origin_name_zh, target_id, target_layer,
+    target_name_zh, straight_m, network_m, walk_min, bike_min, drive_min (travel times on
+    the network distance; on the straight distance when no network is given).
+    """
+    straight = straight_distance_m(origins, targets)
+    network_m = network_distance_m(origins, targets, network) if network is not None \
+        else np.full(straight.shape, np.nan)
+    basis = network_m if network is not None else straight
+    n_o, n_t = straight.shape
+    tl = _col(targets, "layer", target_layer or "") if target_layer is None else np.full(n_t, target_layer)
+    df = pd.DataFrame({
+        "origin_id": np.repeat(_col(origins, "id"), n_t),
+        "origin_layer": origin_layer,
+        "origin_name_zh": np.repeat(_col(origins, "name_zh"), n_t),
+        "target_id": np.tile(_col(targets, "id"), n_o),
+        "target_layer": np.tile(tl, n_o),
+        "target_name_zh": np.tile(_col(targets, "name_zh"), n_o),
+        "straight_m": straight.ravel(),
+        "network_m": network_m.ravel(),
+    })
+    return df.assign(**{k: v.ravel() for k, v in _times(basis).items()})
+
+
+def nearest(features: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
+            network: net.RoadNetwork | None = None, by: str | None = None,
+            from_layer: str | None = None, prefix: str = "campus") -> gpd.GeoDataFrame:
+    """For each feature, its nearest candidate (by network distance when a network is given).
+
+    Returns a GeoDataFrame in WGS-84 with one LineString per feature (the straight shortest
+    line from the feature to the chosen candidate) and columns from_id, from_layer,
+    from_name_zh, ``<prefix>_id``, ``<prefix>_name_zh``, straight_m, network_m, walk_min,
+    bike_min, drive_min (times on the network distance, else on the straight distance).
+
+    Parameters
+    ----------
+    by : {"network", "straight"}, optional
+        What "nearest" means; default network when ``network`` is given.
+    """
+    by = by or ("network" if network is not None else "straight")
+    if by == "network" and network is None:
+        raise ValueError("by='network' needs a network")
+    f_m = _metric(features, "features")
+    c_m = _metric(candidates, "candidates")
+    straight = shapely.distance(f_m.geometry.to_numpy()[:, None], c_m.geometry.to_numpy()[None, :])
+    network_m = net.object_distances(network, net.attach(network, f_m), net.attach(network, c_m)) \
+        if network is not None else np.full(straight.shape, np.nan)
+    score = network_m if by == "network" else straight
+    pick = np.argmin(np.where(np.isfinite(score), score, np.inf), axis=1)
+    rows = np.arange(len(f_m))
+    s_m = straight[rows, pick]
+    n_m = network_m[rows, pick]
+    lines = shapely.shortest_line(f_m.geometry.to_numpy(), c_m.geometry.to_numpy()[pick])
+    # a feature inside or touching its candidate gets a line between representative points
+    degenerate = shapely.length(lines) == 0
+    if degenerate.any():
+        lines[degenerate] = shapely.linestrings(np.stack([
+            shapely.get_coordinates(shapely.point_on_surface(f_m.geometry.to_numpy()[degenerate])),
+            shapely.get_coordinates(shapely.point_on_surface(c_m.geometry.to_numpy()[pick][degenerate])),
+        ], axis=1))
+    layer = np.full(len(f_m), from_layer) if from_layer else _col(f_m, "layer")
+    out = gpd.GeoDataFrame({
+        "from_id": _col(f_m, "id"), "from_layer": layer, "from_name_zh": _col(f_m, "name_zh"),
+        f"{prefix}_id": _col(c_m, "id")[pick], f"{prefix}_name_zh": _col(c_m, "name_zh")[pick],
+        "straight_m": s_m, "network_m": n_m,
+        **_times(n_m if network is not None else s_m),
+    }, geometry=lines, crs=settings.METRIC_CRS)
+    return out.to_crs(settings.STORAGE_CRS)
+
+
+def nearest_campus(features: gpd.GeoDataFrame, campuses: gpd.GeoDataFrame, **kwargs) -> gpd.GeoDataFrame:
+    """Nearest campus of each park, site, lane or any feature; see :func:`nearest`."""
+    return nearest(features, campuses, prefix="campus", **kwargs)
+
+
+def nearest_park(campuses: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, **kwargs) -> gpd.GeoDataFrame:
+    """Nearest park of each campus; see :func:`nearest` (columns ``park_id``, ``park_name_zh``)."""
+    kwargs.setdefault("from_layer", "campuses")
+    return nearest(campuses, parks, prefix="park", **kwargs)
+
+
+# --- isochrones -------------------------------------------------------------------------------
+
+
+def _edge_pieces(network: net.RoadNetwork):
+    """Every edge split into its straight pieces, with positions along the edge (m)."""
+    coords, idx = shapely.get_coordinates(network.edge_geometry, return_index=True)
+    same = idx[1:] == idx[:-1]
+    a, b, e = coords[:-1][same], coords[1:][same], idx[:-1][same]
+    seg = np.hypot(*(b - a).T)
+    cum = np.cumsum(seg)
+    start_of_edge = np.r_[0, np.flatnonzero(np.diff(e)) + 1]
+    offset = np.repeat(cum[start_of_edge] - seg[start_of_edge], np.diff(np.r_[start_of_edge, len(e)]))
+    s1 = cum - offset
+    return a, b, e, s1 - seg, s1
+
+
+def reached_segments(network: net.RoadNetwork, node_dist_m: np.ndarray, budget_m: float,
+                     pieces=None) -> np.ndarray:
+    """Street pieces reachable within ``budget_m`` given distances (m) at the nodes.
+
+    Partial edges are included: an edge whose end node is reached with ``r`` metres to
+    spare is covered for ``r`` metres from that end.  Returns an array (k, 2, 2) of
+    segment end coordinates, metres.
+    """
+    a, b, e, s0, s1 = pieces if pieces is not None else _edge_pieces(network)
+    length = network.edge_length_m[e]
+    ru = np.clip(budget_m - node_dist_m[network.edge_u[e]], 0, None)
+    rv = np.clip(budget_m - node_dist_m[network.edge_v[e]], 0, None)
+    ru = np.where(np.isfinite(ru), ru, 0)
+    rv = np.where(np.isfinite(rv), rv, 0)
+    span = np.maximum(s1 - s0, 1e-9)
+    out = []
+    from_u = s0 < ru
+    if from_u.any():
+        t = (np.minimum(s1, ru)[from_u] - s0[from_u]) / span[from_u]
+        out.append(np.stack([a[from_u], a[from_u] + (b[from_u] - a[from_u]) * t[:, None]], axis=1))
+    lim = length - rv
+    from_v = s1 > lim
+    from_v &= rv > 0
+    if from_v.any():
+        t = (np.maximum(s0, lim)[from_v] - s0[from_v]) / span[from_v]
+        out.append(np.stack([a[from_v] + (b[from_v] - a[from_v]) * t[:, None], b[from_v]], axis=1))
+    return np.concatenate(out) if out else np.zeros((0, 2, 2))
+
+
+def reached_nodes(node_dist_m: np.ndarray, minutes: float, mode: str) -> np.ndarray:
+    """Boolean mask of the nodes within ``minutes`` of travel by ``mode``."""
+    return node_dist_m <= net.cutoff_m(minutes, mode)
+
+
+def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
+               modes=("walk", "bike", "drive"), minutes=settings.ISOCHRONE_MINUTES,
+               buffer_m: float = settings.ISOCHRONE_BUFFER_M, progress: bool = False) -> gpd.GeoDataFrame:
+    """Isochrone polygons from every campus for every mode and cut-off.
+
+    One multi-source shortest-path pass (:func:`scipy.sparse.csgraph.dijkstra` with
+    ``indices`` = all campuses' virtual nodes, ``limit`` = the longest cut-off distance)
+    gives every campus's distance to every node; each (campus, mode, minutes) polygon is
+    the campus itself plus its street connector and the reached street pieces (partial
+    edges included), buffered by ``buffer_m`` metres.
+
+    Returns
+    -------
+    GeoDataFrame (WGS-84) with campus_id, campus_name_zh, campus_name_en, mode, minutes,
+    budget_m, area_m2.
+    """
+    c_m = _metric(campuses, "campuses")
+    links = net.attach(network, c_m)
+    budgets = {(m, t): net.cutoff_m(t, m) for m in modes for t in minutes}
+    node_dist = net.distances_from(network, links, limit_m=max(budgets.values()))
+    pieces = _edge_pieces(network)
+    geoms = c_m.geometry.to_numpy()
+    connectors = shapely.shortest_line(geoms, shapely.points(links.access_xy))
+    rows, polys = [], []
+    jobs = [(i, m, t) for i in range(len(c_m)) for (m, t) in budgets]
+    for i, m, t in tqdm(jobs, desc="isochrones", unit="polygon", disable=not progress):
+        budget = budgets[(m, t)]
+        segs = reached_segments(network, node_dist[i], budget, pieces)
+        parts = [geoms[i]]
+        if links.connector_m[i] <= budget:
+            parts.append(shapely.buffer(connectors[i], buffer_m, quad_segs=4))
+        if len(segs):
+            lines = shapely.line_merge(shapely.multilinestrings(shapely.linestrings(segs)))
+            parts.append(shapely.buffer(lines, buffer_m, quad_segs=4))
+        polys.append(shapely.union_all(parts))
+        rows.append((c_m["id"].iloc[i], _col(c_m, "name_zh")[i], _col(c_m, "name_en")[i], m, int(t), budget))
+    out = gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=["campus_id", "campus_name_zh", "campus_name_en", "mode", "minutes", "budget_m"]),
+        geometry=polys, crs=settings.METRIC_CRS,
+    )
+    out["area_m2"] = out.area
+    return out.to_crs(settings.STORAGE_CRS)
+
+
+def isochrone_nodes(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *, mode: str,
+                    minutes: float) -> dict[str, np.ndarray]:
+    """Node indices reached from each campus within ``minutes`` by ``mode`` (for checks)."""
+    links = net.attach(network, _metric(campuses, "campuses"))
+    budget = net.cutoff_m(minutes, mode)
+    dist = net.distances_from(network, links, limit_m=budget)
+    return {cid: np.flatnonzero(dist[i] <= budget) for i, cid in enumerate(campuses["id"])}
+
+
+def isochrone_coverage(zones: gpd.GeoDataFrame, isochrones_gdf: gpd.GeoDataFrame, *,
+                       zone_layer: str | None = None, include_any: bool = True) -> pd.DataFrame:
+    """Share of each zone's area inside each isochrone.
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        Polygons (lanes' corridors, belts, parks ...), any declared CRS.
+    isochrones_gdf : GeoDataFrame
+        As returned by :func:`isochrones`.
+    include_any : bool
+        Add rows with ``campus_id="any"``: the share within reach of at least one campus.
+
+    Returns
+    -------
+    DataFrame: zone_id, zone_layer, zone_name_zh, campus_id, mode, minutes, zone_area_m2,
+    covered_m2, share (0..1).
+    """
+    z = _metric(zones, "zones")
+    iso = _metric(isochrones_gdf, "isochrones")
+    zg = z.geometry.to_numpy()
+    ig = iso.geometry.to_numpy()
+    zi, ii = shapely.STRtree(ig).query(zg, predicate="intersects")
+    covered = shapely.area(shapely.intersection(zg[zi], ig[ii]))
+    zone_area = shapely.area(zg)
+    layer = np.full(len(z), zone_layer) if zone_layer else _col(z, "layer")
+    df = pd.DataFrame({
+        "zone_id": _col(z, "id")[zi], "zone_layer": layer[zi], "zone_name_zh": _col(z, "name_zh")[zi],
+        "campus_id": iso["campus_id"].to_numpy()[ii], "mode": iso["mode"].to_numpy()[ii],
+        "minutes": iso["minutes"].to_numpy()[ii], "zone_area_m2": zone_area[zi], "covered_m2": covered,
+    })
+    if include_any and len(iso):
+        groups = iso.groupby(["mode", "minutes"]).geometry.apply(lambda s: shapely.union_all(s.to_numpy()))
+        anyrows = []
+        for (mode, minutes), geom in groups.items():
+            cov = shapely.area(shapely.intersection(zg, geom))
+            anyrows.append(pd.DataFrame({
+                "zone_id": _col(z, "id"), "zone_layer": layer, "zone_name_zh": _col(z, "name_zh"),
+                "campus_id": "any", "mode": mode, "minutes": minutes, "zone_area_m2": zone_area,
+                "covered_m2": cov,
+            }))
+        df = pd.concat([df, *anyrows], ignore_index=True)
+    df["share"] = np.where(df["zone_area_m2"] > 0, df["covered_m2"] / df["zone_area_m2"], np.nan)
+    return df.sort_values(["zone_layer", "zone_id", "mode", "minutes", "campus_id"]).reset_index(drop=True)
+
+
+# --- belts re-derived from accessibility ------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", str(text)).replace("（", "(").replace("）", ")")
+
+
+def belt_campuses(belts: gpd.GeoDataFrame, campuses: gpd.GeoDataFrame) -> dict[str, list[str]]:
+    """The campuses each belt is built around.
+
+    From the belt's ``universities`` attribute matched against each campus's ``university``
+    where both exist; otherwise the campuses the belt's outline intersects.
+    """
+    out: dict[str, list[str]] = {}
+    b_m, c_m = _metric(belts, "belts"), _metric(campuses, "campuses")
+    unis = _col(c_m, "university")
+    for bid, names, geom in zip(b_m["id"], _col(b_m, "universities"), b_m.geometry, strict=True):
+        picked = []
+        if isinstance(names, str) and names:
+            text = _norm(names)
+            picked = [cid for cid, u in zip(c_m["id"], unis, strict=True)
+                      if isinstance(u, str) and u and _norm(u) in text]
+        if not picked:
+            picked = list(c_m["id"][c_m.intersects(geom)])
+        out[bid] = picked
+    return out
+
+
+def belts_from_access(belts: gpd.GeoDataFrame, campuses: gpd.GeoDataFrame,
+                      isochrones_gdf: gpd.GeoDataFrame, *, mode: str = settings.BELT_ACCESS_MODE,
+                      minutes: int = settings.BELT_ACCESS_MINUTES) -> gpd.GeoDataFrame:
+    """Re-derive each innovation belt as the land within ``minutes`` by ``mode`` of its campuses.
+
+    Returns a GeoDataFrame (WGS-84, the derived polygons) with belt_id, belt_name_zh,
+    campus_ids, mode, minutes, traced_m2, derived_m2, overlap_m2, traced_only_m2,
+    derived_only_m2 and iou (intersection over union, 0..1).
+    """
+    b_m = _metric(belts, "belts")
+    iso = _metric(isochrones_gdf, "isochrones")
+    iso = iso[(iso["mode"] == mode) & (iso["minutes"] == minutes)]
+    if iso.empty:
+        raise ValueError(f"no {mode} isochrones at {minutes} min; compute them first")
+    members = belt_campuses(belts, campuses)
+    rows, geoms = [], []
+    for bid, name, traced in zip(b_m["id"], _col(b_m, "name_zh"), b_m.geometry, strict=True):
+        ids = members.get(bid, [])
+        derived = shapely.union_all(iso.geometry[iso["campus_id"].isin(ids)].to_numpy()) if ids \
+            else shapely.Polygon()
+        inter = shapely.area(shapely.intersection(traced, derived))
+        t_a, d_a = traced.area, derived.area
+        union = t_a + d_a - inter
+        rows.append({
+            "belt_id": bid, "belt_name_zh": name, "campus_ids": ";".join(ids), "mode": mode,
+            "minutes": minutes, "traced_m2": t_a, "derived_m2": d_a, "overlap_m2": inter,
+            "traced_only_m2": t_a - inter, "derived_only_m2": d_a - inter,
+            "iou": inter / union if union > 0 else np.nan,
+        })
+        geoms.append(derived)
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=settings.METRIC_CRS).to_crs(
+        settings.STORAGE_CRS)
+
+
+# --- nearest campus for many points -----------------------------------------------------------
+
+
+class CampusIndex:
+    """A reusable nearest-campus index (metres, EPSG:32650) for millions of points.
+
+    Campus boundaries are densified every ``spacing_m`` metres into a :class:`cKDTree`;
+    a point's distance to its nearest campus is exact to ``spacing_m / 2`` (0 inside a
+    campus).  With a network, :meth:`query` also gives the network distance: from the
+    point's nearest network node (plus the straight connector) to the nearest campus
+    along the streets, from one multi-source Dijkstra pass done once here.
+    """
+
+    def __init__(self, campuses: gpd.GeoDataFrame, *, spacing_m: float = settings.NEAREST_VERTEX_SPACING_M,
+                 network: net.RoadNetwork | None = None):
+        c_m = _metric(campuses, "campuses")
+        self.ids = c_m["id"].to_numpy() if "id" in c_m else np.arange(len(c_m)).astype(str)
+        self.geoms = c_m.geometry.to_numpy()
+        boundary = shapely.segmentize(shapely.boundary(self.geoms), spacing_m)
+        xy, owner = shapely.get_coordinates(boundary, return_index=True)
+        self.tree = cKDTree(xy)
+        self.owner = owner
+        self.poly_tree = shapely.STRtree(self.geoms)
+        # deepest point of any campus: points farther than this from every boundary are outside
+        radius = [shapely.length(shapely.maximum_inscribed_circle(g, tolerance=spacing_m)) for g in self.geoms]
+        self.max_inradius_m = float(max(radius)) + spacing_m
+        self.network = network
+        if network is not None:
+            links = net.attach(network, c_m)
+            n = network.n_nodes
+            dist, _, src = csgraph.dijkstra(
+                _graph_with_sources(network, links), directed=True,
+                indices=np.arange(n, n + len(c_m)), min_only=True, return_predecessors=True)
+            self.node_dist_m = dist[:n]
+            self.node_campus = np.where(src[:n] >= n, src[:n] - n, -1)
+            ok = np.isfinite(self.node_dist_m)
+            self.node_ok = np.flatnonzero(ok)
+            self.node_tree = cKDTree(network.node_xy[ok])
+
+    def query(self, x_m: np.ndarray, y_m: np.ndarray, *, chunk_size: int = settings.NEAREST_CHUNK_POINTS,
+              progress: bool = False) -> pd.DataFrame:
+        """Nearest campus of points given in metres (EPSG:32650).
+
+        Returns a DataFrame with campus (index into the campuses), campus_id, distance_m and,
+        with a network, network_campus_id and network_m.
+        """
+        x_m = np.asarray(x_m, dtype=float)
+        y_m = np.asarray(y_m, dtype=float)
+        n = len(x_m)
+        campus = np.empty(n, dtype=np.int32)
+        dist = np.empty(n, dtype=float)
+        has_net = self.network is not None
+        if has_net:
+            ncampus = np.empty(n, dtype=np.int32)
+            ndist = np.empty(n, dtype=float)
+        starts = range(0, n, chunk_size)
+        for s in tqdm(starts, desc="nearest campus", unit="chunk", disable=not progress):
+            e = min(s + chunk_size, n)
+            xy = np.column_stack([x_m[s:e], y_m[s:e]])
+            d, k = self.tree.query(xy, workers=-1)
+            c = self.owner[k]
+            maybe = np.flatnonzero(d <= self.max_inradius_m)
+            if len(maybe):
+                pts = shapely.points(xy[maybe])
+                pi, gi = self.poly_tree.query(pts, predicate="intersects")
+                d[maybe[pi]] = 0.0
+                c[maybe[pi]] = gi
+            campus[s:e] = c
+            dist[s:e] = d
+            if has_net:
+                nd, nk = self.node_tree.query(xy, workers=-1)
+                node = self.node_ok[nk]
+                ndist[s:e] = nd + self.node_dist_m[node]
+                ncampus[s:e] = self.node_campus[node]
+        out = pd.DataFrame({"campus": campus, "campus_id": self.ids[campus], "distance_m": dist})
+        if has_net:
+            out["network_campus_id"] = self.ids[ncampus]
+            out["network_m"] = ndist
+        return out
+
+
+def _graph_with_sources(network: net.RoadNetwork, links: net.AccessLinks):
+    adj = network.adjacency().tocoo()
+    n = network.n_nodes
+    rows = np.concatenate([adj.row, n + links.obj])
+    cols = np.concatenate([adj.col, links.node])
+    w = np.concatenate([adj.data, np.maximum(links.cost_m, 1e-6)])
+    size = n + int(links.obj.max()) + 1
+    return net._min_duplicates(rows, cols, w, size)
+
+
+def nearest_campus_points(points, campuses: gpd.GeoDataFrame, *, network: net.RoadNetwork | None = None,
+                          chunk_size: int = settings.NEAREST_CHUNK_POINTS, progress: bool = False) -> pd.DataFrame:
+    """Nearest campus for any number of points (building centroids, firm addresses ...).
+
+    Parameters
+    ----------
+    points : GeoDataFrame/GeoSeries of points (any declared CRS)
+    campuses : GeoDataFrame of campus polygons
+    network : RoadNetwork, optional
+        Adds network_campus_id and network_m (nearest node + straight connector).
+
+    Returns
+    -------
+    DataFrame aligned with ``points``: campus_id, distance_m (0 inside a campus, exact to
+    half of settings.NEAREST_VERTEX_SPACING_M), and with a network network_campus_id and
+    network_m, metres.
+    """
+    pts = _metric(points, "points")
+    geom = pts.geometry if isinstance(pts, gpd.GeoDataFrame) else pts
+    xy = shapely.get_coordinates(geom.to_numpy())
+    index = CampusIndex(campuses, network=network)
+    out = index.query(xy[:, 0], xy[:, 1], chunk_size=chunk_size, progress=progress).drop(columns="campus")
+    out.index = pts.index
+    return out

@@ -1,0 +1,200 @@
+"""Map styles from ``maps/styles.yml``: colours, widths, legends, and which layers each map shows.
+
+The YAML file (:data:`geo.settings.MAP_STYLE_FILE`) is the one place a planner restyles
+the maps; this module only reads and checks it, so a typo is reported with the file
+and the key instead of surfacing as a blank map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from geo import settings
+from geo.errors import CorridorError
+
+#: Leaflet path options a style may set, with the key Leaflet uses.
+_PATH_OPTIONS = {
+    "color": "color",
+    "weight": "weight",
+    "opacity": "opacity",
+    "fill_color": "fillColor",
+    "fill_opacity": "fillOpacity",
+    "dash_array": "dashArray",
+    "radius": "radius",
+}
+_STYLE_KEYS = set(_PATH_OPTIONS) | {"label_zh", "label_en", "popup_fields", "choropleth"}
+_ENTRY_KINDS = ("layer", "analysis", "raster")
+BASEMAPS = ("osm", "cartodb_positron", "cartodb_dark", "esri_imagery", "tianditu", "amap")
+
+
+class StyleError(CorridorError, ValueError):
+    """``maps/styles.yml`` is malformed or names something that does not exist."""
+
+    def __init__(self, problem: str, *, path: Path | None = None):
+        super().__init__(f"{path or settings.MAP_STYLE_FILE}: {problem}")
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """How one layer is drawn and named.
+
+    Attributes
+    ----------
+    key : str
+        The key under ``layers:`` in the style file.
+    label_zh, label_en : str
+        Legend and layer-control text.
+    path_options : dict
+        Leaflet path options (``color``, ``weight``, ``fillColor`` ...).
+    popup_fields : dict
+        Extra columns shown in popups, ``{column: "中文 / English"}``.
+    choropleth : dict or None
+        ``column``, ``colors`` (low -> high), optional ``vmin``/``vmax``, captions.
+    """
+
+    key: str
+    label_zh: str
+    label_en: str
+    path_options: dict
+    popup_fields: dict = field(default_factory=dict)
+    choropleth: dict | None = None
+
+    @property
+    def label(self) -> str:
+        """Bilingual label, Chinese first."""
+        return f"{self.label_zh} {self.label_en}".strip()
+
+
+@dataclass(frozen=True)
+class LayerEntry:
+    """One layer shown on one map (see the header of ``maps/styles.yml``)."""
+
+    kind: str  # "layer", "analysis" or "raster"
+    name: str
+    style: str
+    filter: dict = field(default_factory=dict)
+    clip_to: dict | None = None
+    show: bool = True
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """What one map shows."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    description_en: str
+    layers: tuple[LayerEntry, ...]
+    simplify_m: float = 5.0
+    extent: tuple[str, ...] = ()
+    summary: str | None = None
+
+    @property
+    def needs_analysis(self) -> bool:
+        """Whether the map reads ``layers/build/analysis/`` outputs."""
+        return any(e.kind in ("analysis", "raster") for e in self.layers)
+
+
+@dataclass(frozen=True)
+class StyleConfig:
+    """The whole style file: layer styles, map definitions and basemaps."""
+
+    layers: dict[str, LayerStyle]
+    maps: dict[str, MapSpec]
+    basemaps: tuple[str, ...]
+    path: Path
+
+
+def _layer_style(key: str, raw, path: Path) -> LayerStyle:
+    if not isinstance(raw, dict):
+        raise StyleError(f"layers.{key} must be a mapping", path=path)
+    unknown = set(raw) - _STYLE_KEYS
+    if unknown:
+        raise StyleError(f"layers.{key}: unknown key(s) {', '.join(sorted(unknown))}", path=path)
+    options = {_PATH_OPTIONS[k]: v for k, v in raw.items() if k in _PATH_OPTIONS}
+    choropleth = raw.get("choropleth")
+    if choropleth is not None:
+        colors = choropleth.get("colors") if isinstance(choropleth, dict) else None
+        if not isinstance(colors, list) or len(colors) < 2:
+            raise StyleError(f"layers.{key}.choropleth needs `colors`: a list of at least two colours", path=path)
+    return LayerStyle(
+        key=key,
+        label_zh=str(raw.get("label_zh", key)),
+        label_en=str(raw.get("label_en", key)),
+        path_options=options,
+        popup_fields=dict(raw.get("popup_fields") or {}),
+        choropleth=dict(choropleth) if choropleth else None,
+    )
+
+
+def _layer_entry(map_name: str, raw, path: Path) -> LayerEntry:
+    if isinstance(raw, str):
+        return LayerEntry(kind="layer", name=raw, style=raw)
+    if not isinstance(raw, dict):
+        raise StyleError(f"maps.{map_name}.layers: entry {raw!r} is neither a name nor a mapping", path=path)
+    kinds = [k for k in _ENTRY_KINDS if k in raw]
+    if len(kinds) != 1:
+        raise StyleError(
+            f"maps.{map_name}.layers: entry {raw!r} needs exactly one of {', '.join(_ENTRY_KINDS)}", path=path
+        )
+    kind = kinds[0]
+    name = str(raw[kind])
+    return LayerEntry(
+        kind=kind,
+        name=name,
+        style=str(raw.get("style", name)),
+        filter=dict(raw.get("filter") or {}),
+        clip_to=dict(raw["clip_to"]) if raw.get("clip_to") else None,
+        show=bool(raw.get("show", True)),
+    )
+
+
+def load_styles(path: str | Path | None = None) -> StyleConfig:
+    """Read and check the map style file.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        Defaults to :data:`geo.settings.MAP_STYLE_FILE` (``maps/styles.yml``).
+
+    Raises
+    ------
+    StyleError
+        If the file is missing or malformed, or a map uses a style the file does not define.
+    """
+    path = Path(path) if path else settings.MAP_STYLE_FILE
+    if not path.exists():
+        raise StyleError("style file does not exist", path=path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise StyleError(f"not valid YAML: {exc}", path=path) from None
+    layers = {k: _layer_style(k, v, path) for k, v in (doc.get("layers") or {}).items()}
+    maps: dict[str, MapSpec] = {}
+    for name, raw in (doc.get("maps") or {}).items():
+        if not isinstance(raw, dict) or not raw.get("layers"):
+            raise StyleError(f"maps.{name} needs a `layers:` list", path=path)
+        entries = tuple(_layer_entry(name, e, path) for e in raw["layers"])
+        for entry in entries:
+            if entry.style not in layers:
+                raise StyleError(f"maps.{name}: layer {entry.name!r} uses style {entry.style!r}, "
+                                 "which is not defined under `layers:`", path=path)
+        maps[name] = MapSpec(
+            name=name,
+            title_zh=str(raw.get("title_zh", name)),
+            title_en=str(raw.get("title_en", name)),
+            description_en=str(raw.get("description_en", "")),
+            layers=entries,
+            simplify_m=float(raw.get("simplify_m", 5.0)),
+            extent=tuple(raw.get("extent") or ()),
+            summary=raw.get("summary"),
+        )
+    basemaps = tuple(doc.get("basemaps") or BASEMAPS)
+    unknown = [b for b in basemaps if b not in BASEMAPS]
+    if unknown:
+        raise StyleError(f"basemaps: unknown {', '.join(unknown)}; choose from {', '.join(BASEMAPS)}", path=path)
+    return StyleConfig(layers=layers, maps=maps, basemaps=basemaps, path=path)
