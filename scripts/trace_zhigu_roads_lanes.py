@@ -69,7 +69,7 @@ N = {
     "BY_KJ": (114.3578, 30.5356),     # 八一路 x 科技小路 (小洪山科学城)
     "BY_GB": (114.3625, 30.5355),     # 八一路 x 广八路
     "BY_ZDQ": (114.3815, 30.5368),    # 八一路 x 卓刀泉北路 (Ctrip POI 八一路483号, GCJ)
-    "D3N": (114.3472, 30.5531),       # 东三路 north end on 东湖南路
+    "D3N": (114.3472, 30.5522),       # 东三路 north end on 东湖南路
     "ZDQN": (114.3842, 30.5412),      # 卓刀泉北路 north end on 东湖南路
     "LIYUAN": (114.3712, 30.5762),    # 梨园 (东湖路 north end)
     # south Wuchang / Hongshan (rough)
@@ -123,12 +123,12 @@ ROADS = [
      ["HSGC_E", "BY_D1", "BY_D3", (114.3490, 30.5381), "BY_LS", "BY_KJ", "BY_GB", (114.3680, 30.5357),
       (114.3750, 30.5361), "BY_ZDQ"], 150),
     ("road-donghu-nanlu", "东湖南路", "South Donghu Road", "secondary",
-     ["SGH", "D3N", (114.3520, 30.5512), (114.3580, 30.5490), (114.3640, 30.5468),
+     ["SGH", "D3N", (114.3520, 30.5502), (114.3580, 30.5480), (114.3640, 30.5460),
       (114.3700, 30.5450), (114.3770, 30.5433), "ZDQN"], 200),
     ("road-donghu-lu", "东湖路", "Donghu Road", "secondary",
      ["SGH", (114.3520, 30.5600), (114.3610, 30.5660), (114.3670, 30.5715), "LIYUAN"], 250),
     ("road-dongsan-lu", "东三路", "Dongsan Road", "tertiary",
-     ["BY_D3", (114.3467, 30.5470), "D3N"], 200),
+     ["BY_D3", (114.3467, 30.5466), "D3N"], 200),
     ("road-zhuodaoquan-beilu", "卓刀泉北路", "North Zhuodaoquan Road", "secondary",
      ["ZDQ", (114.3731, 30.5235), (114.3752, 30.5290), (114.3790, 30.5335), "BY_ZDQ", "ZDQN"], 150),
     ("road-zhuodaoquan-nanlu", "卓刀泉南路", "South Zhuodaoquan Road", "secondary",
@@ -262,7 +262,7 @@ def build_zhigu():
             "ones used by the roads layer. Anchors (GCJ-02, converted to WGS-84 with prcoords): Wuhan "
             "bus-stop records on 珞喻路 (广埠屯, 卓刀泉中学) and 武珞路 (街道口), a POI at 卓刀泉北路6号 and a "
             "hotel at 八一路483号 '八一路与卓刀泉北路交叉处'; 8号线 station order 洪山路-小洪山-街道口 fixes the "
-            "八一路/珞狮北路 junction. Measured area %.2f km2 (UTM 50N) against the report's 约3.9 km2. "
+            "八一路/珞狮北路 junction, cross-checked against the WGS-84 小洪山站 coordinate (zh-wiki, 30.5381 N 114.3468 E, as cited by the campuses layer). The 东湖南路 lakeshore edge is the least certain side. Measured area %.2f km2 (UTM 50N) against the report's 约3.9 km2. "
             "Note: read this way WHU's 文理学部 (south of 八一路) lies outside; 工学部 and 中科院武汉分院 inside."
             % a),
         "uncertainty_m": 200, "ref": ZHIGU_REF, "figures": figs,
@@ -318,7 +318,7 @@ def build_roads():
             "source_detail": (
                 "Centreline (dual carriageways as one line) traced through junction nodes shared with "
                 "the crossing roads; vertex table in GCJ-02 anchored on Wuhan bus-stop records (route 703 "
-                "along 武珞路/珞喻路/珞喻东路), 8号线/2号线 station order, and POIs with stated addresses, "
+                "along 武珞路/珞喻路/珞喻东路), 8号线/2号线 station order, the WGS-84 小洪山站 (zh-wiki), and POIs with stated addresses, "
                 "converted to WGS-84 with prcoords. Intermediate vertices away from anchors are "
                 "interpolated from the known road layout."),
             "uncertainty_m": unc, "ref": None, "figures": [],
