@@ -84,6 +84,47 @@ LAYER_SPECS: dict[str, LayerSpec] = {
             ("traced/corridor_ecology.geojson",), POLYGONAL,
             "梁子湖, 大冶湖, 幕阜山 and the 光谷生态大走廊",
         ),
+        # --- citywide innovation geography (一城三廊多带), issue 5: scripts/trace_citywide.py ---
+        LayerSpec(
+            "science_city", "East Lake Science City and High-tech Zone", "东湖科学城与东湖高新区",
+            ("traced/science_city.geojson",), POLYGONAL,
+            "一城: 东湖科学城 (100 km² planning area) and the 东湖新技术开发区 functional zone, schematic",
+        ),
+        LayerSpec(
+            "citywide_corridors", "Citywide innovation corridors", "全市创新走廊",
+            ("traced/citywide_corridors.geojson",), POLYGONAL,
+            "三廊: 车谷产业创新大走廊 (武汉经开区) and 滨江数创走廊 (武昌 riverside); 光谷 is corridor_axis",
+        ),
+        LayerSpec(
+            "citywide_belts", "Citywide innovation belts", "全市环大学创新发展带",
+            ("traced/citywide_belts.geojson",), POLYGONAL,
+            "多带: 环华科大 (东湖高新区), 环三角湖, 环大军山 and 硚口's 海洋·锦鲤 belts",
+        ),
+        LayerSpec(
+            "citywide_areas", "New towns, lakes and parks", "新城、湖泊与公园",
+            ("traced/citywide_areas.geojson",), POLYGONAL,
+            "青菱科技生态新城, 野芷湖 and 南湖幸福湾公园",
+        ),
+        LayerSpec(
+            "citywide_sites", "Citywide sites", "全市项目与设施",
+            ("traced/citywide_sites.geojson",), PUNTAL,
+            "阿里巴巴华中总部, 滨江人工智能OPC社区, 武昌智算中心 and two Hongshan hospitals",
+        ),
+        LayerSpec(
+            "citywide_waterways", "Channels", "港渠",
+            ("traced/citywide_waterways.geojson",), LINEAR,
+            "东杨港 (the 杨春湖-东湖港 channel)",
+        ),
+        LayerSpec(
+            "zhigu_subdistricts", "Zhigu sub-districts (approximate)", "智谷所涉街道（近似）",
+            ("traced/zhigu_subdistricts.geojson",), POLYGONAL,
+            "中南路, 水果湖 and 珞珈山街道, approximate outlines",
+        ),
+        LayerSpec(
+            "zhigu_expansion", "Zhigu expansion directions", "智谷拓展方向",
+            ("traced/zhigu_expansion.geojson",), LINEAR,
+            "arrows from 智谷 towards 洪山路, 中南路 and 武珞路",
+        ),
     )
 }
 
@@ -186,16 +227,31 @@ def build_layers(
     """
     out = Path(out_dir) if out_dir else settings.BUILD_DIR
     layers = load_all_sources(names=names, layers_dir=layers_dir, progress=progress)  # raises before any write
+    return write_layers(layers, out_dir=out, progress=progress)
+
+
+def write_layers(
+    layers: dict[str, gpd.GeoDataFrame], *, out_dir: Path, extra_manifest: dict | None = None,
+    progress: bool = True,
+) -> Path:
+    """Write validated layers: the GeoPackage, one GeoJSON per layer and ``layers.json``.
+
+    Every file is written atomically.  ``extra_manifest`` entries are merged into
+    ``layers.json`` (the OSM build adds its areas and conflation counts there).
+    """
+    out = Path(out_dir)
     gpkg = write_geopackage(layers, out / settings.GEOPACKAGE_NAME)
     for name, gdf in tqdm(layers.items(), desc="writing GeoJSON", unit="layer", disable=not progress):
         write_geojson(gdf, out / "geojson" / f"{name}.geojson")
-    write_json(
-        {
-            "layers": {n: {"features": len(g), "title_en": LAYER_SPECS[n].title_en} for n, g in layers.items()},
-            "attribution": [settings.OSM_ATTRIBUTION, settings.AMAP_ATTRIBUTION],
+    manifest = {
+        "layers": {
+            n: {"features": len(g), "title_en": LAYER_SPECS[n].title_en, "from_osm": int((g["source"] == "osm").sum())}
+            for n, g in layers.items()
         },
-        out / "layers.json",
-    )
+        "attribution": [settings.OSM_ATTRIBUTION, settings.AMAP_ATTRIBUTION],
+    }
+    manifest.update(extra_manifest or {})
+    write_json(manifest, out / "layers.json")
     return gpkg
 
 

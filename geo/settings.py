@@ -166,3 +166,25 @@ EXPORT_DIR = MAPS_DIR / "export"
 CHROMIUM = os.environ.get("CORRIDOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_VIRTUAL_TIME_MS = 6000
 CHROMIUM_TIMEOUT_S = 90.0
+
+# --- firm and point data (issue 8: geo.points) -----------------------------------------------
+#: Where `corridor points zones` writes its tables by default.
+POINTS_DIR = BUILD_DIR / "points"
+#: Rows read, converted and written per chunk by the importer and the in-memory zone pass:
+#: memory stays flat however long the file is.
+POINTS_CHUNK_ROWS = 1_000_000
+#: Rows per Parquet row group of imported points: the unit a Dask partition reads.
+POINTS_ROW_GROUP_ROWS = 250_000
+#: Zone layers that point counts are reported for, in report order.
+POINT_ZONE_LAYERS = ("zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts", "cities")
+#: Firm figures the documents give for zones but which no layer carries as a figure column.
+FIRM_TARGETS_FILE = Path(__file__).resolve().parent / "data" / "firm_targets.yml"
+#: Nearest-campus distances are binned for the per-zone median/p90 (bins sum exactly across
+#: chunks and Dask partitions): (upper limit m, bin width m) from 0 upwards; beyond the last
+#: limit everything falls in one overflow bin.
+POINT_DISTANCE_BINS = ((5_000.0, 1.0), (50_000.0, 10.0), (400_000.0, 100.0))
+#: Dask defaults for `--engine dask` without `--scheduler`: a LocalCluster of this many workers.
+DASK_LOCAL_WORKERS = 2
+DASK_THREADS_PER_WORKER = 1
+#: Cell size on which isochrone buffers are drawn and polygonised, m.
+ISOCHRONE_CELL_M = 10.0

@@ -167,8 +167,7 @@ def build_network(roads: gpd.GeoDataFrame, *, snap_m: float = settings.NETWORK_S
     line_ids = ids[line_idx]
     connectors = _gap_connectors(lines, snap_m=snap_m)
     all_lines = np.concatenate([lines, connectors]) if len(connectors) else lines
-    noded = shapely.get_parts(shapely.line_merge(shapely.unary_union(all_lines)))
-    noded = shapely.get_parts(shapely.unary_union(noded))  # split merged lines at every node again
+    noded = shapely.get_parts(shapely.unary_union(all_lines))  # split at every crossing and line end
     noded = noded[shapely.length(noded) > 0]
     # which road each noded piece came from: the original line that covers its midpoint
     mid = shapely.line_interpolate_point(noded, 0.5, normalized=True)
@@ -429,6 +428,7 @@ def object_distances(network: RoadNetwork, sources: AccessLinks, targets: Access
         direct = (sources.connector_m[:, None] + np.abs(sources.along_m[:, None] - targets.along_m[None, :])
                   + targets.connector_m[None, :])
         out = np.where(same, np.minimum(out, direct), out)
+    out[out < 1e-3] = 0.0  # zero-cost links carry a tiny epsilon weight
     return out
 
 

@@ -14,11 +14,17 @@ ODbL) — with the straight connector from each object to its nearest street add
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.geometry
+from affine import Affine
+from rasterio import features as rfeatures
+from rasterio.transform import from_origin
+from scipy import ndimage
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
@@ -65,9 +71,11 @@ def network_distance_m(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame,
     point nearest to them (polygons also at every node inside them).  One Dijkstra pass
     from all origins.
     """
-    src = net.attach(network, _metric(origins, "origins"))
-    tgt = net.attach(network, _metric(targets, "targets"))
-    return net.object_distances(network, src, tgt)
+    o_m, t_m = _metric(origins, "origins"), _metric(targets, "targets")
+    dist = net.object_distances(network, net.attach(network, o_m), net.attach(network, t_m))
+    # objects that touch or overlap need no street between them
+    touching = shapely.intersects(o_m.geometry.to_numpy()[:, None], t_m.geometry.to_numpy()[None, :])
+    return np.where(touching, 0.0, dist)
 
 
 def distance_matrix(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
@@ -119,8 +127,8 @@ def nearest(features: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
     f_m = _metric(features, "features")
     c_m = _metric(candidates, "candidates")
     straight = shapely.distance(f_m.geometry.to_numpy()[:, None], c_m.geometry.to_numpy()[None, :])
-    network_m = net.object_distances(network, net.attach(network, f_m), net.attach(network, c_m)) \
-        if network is not None else np.full(straight.shape, np.nan)
+    network_m = network_distance_m(f_m, c_m, network) if network is not None \
+        else np.full(straight.shape, np.nan)
     score = network_m if by == "network" else straight
     pick = np.argmin(np.where(np.isfinite(score), score, np.inf), axis=1)
     rows = np.arange(len(f_m))
@@ -158,46 +166,103 @@ def nearest_park(campuses: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, **kwargs) 
 # --- isochrones -------------------------------------------------------------------------------
 
 
-def _edge_pieces(network: net.RoadNetwork):
-    """Every edge split into its straight pieces, with positions along the edge (m)."""
-    coords, idx = shapely.get_coordinates(network.edge_geometry, return_index=True)
-    same = idx[1:] == idx[:-1]
-    a, b, e = coords[:-1][same], coords[1:][same], idx[:-1][same]
-    seg = np.hypot(*(b - a).T)
-    cum = np.cumsum(seg)
-    start_of_edge = np.r_[0, np.flatnonzero(np.diff(e)) + 1]
-    offset = np.repeat(cum[start_of_edge] - seg[start_of_edge], np.diff(np.r_[start_of_edge, len(e)]))
-    s1 = cum - offset
-    return a, b, e, s1 - seg, s1
+@dataclass
+class StreetCells:
+    """The street network burnt into a grid, for fast isochrone polygons.
 
-
-def reached_segments(network: net.RoadNetwork, node_dist_m: np.ndarray, budget_m: float,
-                     pieces=None) -> np.ndarray:
-    """Street pieces reachable within ``budget_m`` given distances (m) at the nodes.
-
-    Partial edges are included: an edge whose end node is reached with ``r`` metres to
-    spare is covered for ``r`` metres from that end.  Returns an array (k, 2, 2) of
-    segment end coordinates, metres.
+    Every grid cell within ``buffer_m`` of a street knows its nearest *street cell*, and
+    every street cell knows its edge and its position along it (m).  An isochrone is then
+    the set of cells whose street cell is reached — a buffer of the reached street pieces,
+    partial edges included, at ``cell_m`` resolution — polygonised once per campus.
     """
-    a, b, e, s0, s1 = pieces if pieces is not None else _edge_pieces(network)
-    length = network.edge_length_m[e]
-    ru = np.clip(budget_m - node_dist_m[network.edge_u[e]], 0, None)
-    rv = np.clip(budget_m - node_dist_m[network.edge_v[e]], 0, None)
-    ru = np.where(np.isfinite(ru), ru, 0)
-    rv = np.where(np.isfinite(rv), rv, 0)
-    span = np.maximum(s1 - s0, 1e-9)
-    out = []
-    from_u = s0 < ru
-    if from_u.any():
-        t = (np.minimum(s1, ru)[from_u] - s0[from_u]) / span[from_u]
-        out.append(np.stack([a[from_u], a[from_u] + (b[from_u] - a[from_u]) * t[:, None]], axis=1))
-    lim = length - rv
-    from_v = s1 > lim
-    from_v &= rv > 0
-    if from_v.any():
-        t = (np.maximum(s0, lim)[from_v] - s0[from_v]) / span[from_v]
-        out.append(np.stack([a[from_v] + (b[from_v] - a[from_v]) * t[:, None], b[from_v]], axis=1))
-    return np.concatenate(out) if out else np.zeros((0, 2, 2))
+
+    transform: object
+    shape: tuple[int, int]
+    cell_m: float
+    street_edge: np.ndarray
+    street_along_m: np.ndarray
+    nearest_street: np.ndarray  # int32 grid: index into the street cells, -1 beyond the buffer
+
+    @classmethod
+    def build(cls, network: net.RoadNetwork, *, extra_bounds=None, buffer_m: float = settings.ISOCHRONE_BUFFER_M,
+              cell_m: float = settings.ISOCHRONE_CELL_M) -> StreetCells:
+        xy, edge, along = _edge_samples(network, step_m=cell_m / 2)
+        minx, miny = xy.min(axis=0)
+        maxx, maxy = xy.max(axis=0)
+        if extra_bounds is not None:
+            minx, miny = min(minx, extra_bounds[0]), min(miny, extra_bounds[1])
+            maxx, maxy = max(maxx, extra_bounds[2]), max(maxy, extra_bounds[3])
+        pad = buffer_m + 2 * cell_m
+        west = np.floor((minx - pad) / cell_m) * cell_m
+        north = np.ceil((maxy + pad) / cell_m) * cell_m
+        width = int(np.ceil((maxx + pad - west) / cell_m))
+        height = int(np.ceil((north - (miny - pad)) / cell_m))
+        transform = from_origin(west, north, cell_m, cell_m)
+        col = ((xy[:, 0] - west) / cell_m).astype(np.int64)
+        row = ((north - xy[:, 1]) / cell_m).astype(np.int64)
+        flat = row * width + col
+        flat, first = np.unique(flat, return_index=True)  # one street cell per grid cell
+        street = np.full(height * width, -1, dtype=np.int32)
+        street[flat] = np.arange(len(flat), dtype=np.int32)
+        street = street.reshape(height, width)
+        dist, (ri, ci) = ndimage.distance_transform_edt(street < 0, sampling=cell_m, return_indices=True)
+        nearest = street[ri, ci]
+        nearest[dist > buffer_m] = -1
+        return cls(transform=transform, shape=(height, width), cell_m=cell_m, street_edge=edge[first],
+                   street_along_m=along[first], nearest_street=nearest.astype(np.int32))
+
+    def street_distance_m(self, network: net.RoadNetwork, node_dist_m: np.ndarray) -> np.ndarray:
+        """Network distance (m) of every street cell, from the distances at the nodes."""
+        e = self.street_edge
+        from_u = node_dist_m[network.edge_u[e]] + self.street_along_m
+        from_v = node_dist_m[network.edge_v[e]] + (network.edge_length_m[e] - self.street_along_m)
+        return np.minimum(from_u, from_v)
+
+    def polygons(self, cell_dist_m: np.ndarray, budgets_m, *, seed_geometries=()) -> list:
+        """One (multi)polygon per budget: the cells whose distance is within it.
+
+        ``seed_geometries`` (metric) are burnt in at distance 0 — for example the campus
+        itself, and its connector to the street when the connector fits the budget.
+        """
+        budgets = np.sort(np.asarray(budgets_m, dtype=float))
+        grid = np.where(self.nearest_street >= 0, cell_dist_m[np.maximum(self.nearest_street, 0)], np.inf)
+        seeds = [(g, 1) for g in seed_geometries if g is not None and not g.is_empty]
+        if seeds:
+            burnt = rfeatures.rasterize(seeds, out_shape=self.shape, transform=self.transform, fill=0,
+                                        all_touched=False, dtype="uint8").astype(bool)
+            grid[burnt] = 0.0
+        reached = grid <= budgets[-1]
+        if not reached.any():
+            return [shapely.Polygon() for _ in budgets]
+        rows = np.flatnonzero(reached.any(axis=1))
+        cols = np.flatnonzero(reached.any(axis=0))
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        classes = np.searchsorted(budgets, grid[r0:r1, c0:c1], side="left").astype(np.int32)
+        # polygonise in whole pixel coordinates (exact, so pieces form a clean coverage), then place
+        parts, values = [], []
+        for geom, value in rfeatures.shapes(classes, mask=classes < len(budgets), connectivity=4):
+            parts.append(shapely.geometry.shape(geom))
+            values.append(int(value))
+        parts, values = np.array(parts, dtype=object), np.array(values)
+        t = self.transform * Affine.translation(c0, r0)
+        out = []
+        for k in range(len(budgets)):
+            pixel = shapely.coverage_union_all(parts[values <= k])
+            out.append(shapely.transform(pixel, lambda xy, t=t: np.column_stack([
+                t.c + xy[:, 0] * t.a, t.f + xy[:, 1] * t.e])))
+        return out
+
+
+def _edge_samples(network: net.RoadNetwork, *, step_m: float):
+    """Points every ``step_m`` (or closer) along each edge: xy (m), edge index, position along it (m)."""
+    dense = shapely.segmentize(network.edge_geometry, step_m)
+    xy, edge = shapely.get_coordinates(dense, return_index=True)
+    step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
+    first = np.r_[True, edge[1:] != edge[:-1]]
+    step[first] = 0.0
+    cum = np.cumsum(step)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(xy)), 0))
+    return xy, edge, cum - cum[start]
 
 
 def reached_nodes(node_dist_m: np.ndarray, minutes: float, mode: str) -> np.ndarray:
@@ -207,40 +272,46 @@ def reached_nodes(node_dist_m: np.ndarray, minutes: float, mode: str) -> np.ndar
 
 def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
                modes=("walk", "bike", "drive"), minutes=settings.ISOCHRONE_MINUTES,
-               buffer_m: float = settings.ISOCHRONE_BUFFER_M, progress: bool = False) -> gpd.GeoDataFrame:
+               buffer_m: float = settings.ISOCHRONE_BUFFER_M, cell_m: float = settings.ISOCHRONE_CELL_M,
+               progress: bool = False) -> gpd.GeoDataFrame:
     """Isochrone polygons from every campus for every mode and cut-off.
 
     One multi-source shortest-path pass (:func:`scipy.sparse.csgraph.dijkstra` with
     ``indices`` = all campuses' virtual nodes, ``limit`` = the longest cut-off distance)
-    gives every campus's distance to every node; each (campus, mode, minutes) polygon is
-    the campus itself plus its street connector and the reached street pieces (partial
-    edges included), buffered by ``buffer_m`` metres.
+    gives every campus's distance to every node.  Each (campus, mode, minutes) polygon is
+    the campus itself, its connector to the street (when within the cut-off) and the
+    reached street pieces — partial edges included — buffered by ``buffer_m`` metres.  The
+    buffer is drawn on a ``cell_m`` grid (:class:`StreetCells`), so that all cut-offs of a
+    campus come from one polygonisation; edges are exact to about ``cell_m``.
 
     Returns
     -------
     GeoDataFrame (WGS-84) with campus_id, campus_name_zh, campus_name_en, mode, minutes,
-    budget_m, area_m2.
+    budget_m (the cut-off distance, m), area_m2.
     """
     c_m = _metric(campuses, "campuses")
     links = net.attach(network, c_m)
     budgets = {(m, t): net.cutoff_m(t, m) for m in modes for t in minutes}
-    node_dist = net.distances_from(network, links, limit_m=max(budgets.values()))
-    pieces = _edge_pieces(network)
+    distinct = sorted(set(budgets.values()))
+    node_dist = net.distances_from(network, links, limit_m=max(distinct))
+    cells = StreetCells.build(network, extra_bounds=c_m.total_bounds, buffer_m=buffer_m, cell_m=cell_m)
     geoms = c_m.geometry.to_numpy()
-    connectors = shapely.shortest_line(geoms, shapely.points(links.access_xy))
+    connectors = shapely.buffer(shapely.shortest_line(geoms, shapely.points(links.access_xy)), buffer_m / 2)
     rows, polys = [], []
-    jobs = [(i, m, t) for i in range(len(c_m)) for (m, t) in budgets]
-    for i, m, t in tqdm(jobs, desc="isochrones", unit="polygon", disable=not progress):
-        budget = budgets[(m, t)]
-        segs = reached_segments(network, node_dist[i], budget, pieces)
-        parts = [geoms[i]]
-        if links.connector_m[i] <= budget:
-            parts.append(shapely.buffer(connectors[i], buffer_m, quad_segs=4))
-        if len(segs):
-            lines = shapely.line_merge(shapely.multilinestrings(shapely.linestrings(segs)))
-            parts.append(shapely.buffer(lines, buffer_m, quad_segs=4))
-        polys.append(shapely.union_all(parts))
-        rows.append((c_m["id"].iloc[i], _col(c_m, "name_zh")[i], _col(c_m, "name_en")[i], m, int(t), budget))
+    for i in tqdm(range(len(c_m)), desc="isochrones", unit="campus", disable=not progress):
+        street_dist = cells.street_distance_m(network, node_dist[i])
+        seeds = [geoms[i]]
+        per_budget = []
+        for k, budget in enumerate(distinct):
+            # the connector counts once its length fits the budget
+            extra = [connectors[i]] if links.connector_m[i] <= budget else []
+            if k == 0 or (extra and links.connector_m[i] > distinct[k - 1]):
+                base = cells.polygons(street_dist, distinct, seed_geometries=seeds + extra)
+            per_budget.append(base[k])
+        by_budget = dict(zip(distinct, per_budget, strict=True))
+        for (m, t), budget in budgets.items():
+            polys.append(by_budget[budget])
+            rows.append((c_m["id"].iloc[i], _col(c_m, "name_zh")[i], _col(c_m, "name_en")[i], m, int(t), budget))
     out = gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=["campus_id", "campus_name_zh", "campus_name_en", "mode", "minutes", "budget_m"]),
         geometry=polys, crs=settings.METRIC_CRS,

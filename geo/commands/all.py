@@ -8,7 +8,7 @@ import logging
 log = logging.getLogger("corridor")
 
 #: Stages in data-flow order; a stage whose module is absent is skipped with a note.
-STAGES = ("layers", "analyse", "maps")
+STAGES = ("layers", "analyse", "maps", "coverage")
 
 
 def register(sub) -> None:

@@ -49,6 +49,8 @@ from geo.render.styles import LayerEntry, LayerStyle, MapSpec, StyleConfig, load
 log = logging.getLogger("corridor")
 
 ANALYSIS_GPKG = "analysis.gpkg"
+#: Fill of choropleth features without a value (for example a zone with no documented target).
+NO_DATA_COLOR = "#bbbbbb"
 INDEX_NAME = "index"
 
 _UNIT_LABELS = {
@@ -136,7 +138,9 @@ def _figures(row: dict) -> list[dict]:
     figures = []
     for key in ("figures_json", "figures_json_extra"):
         raw = row.get(key)
-        if isinstance(raw, str) and raw.strip():
+        if isinstance(raw, list | tuple):  # GeoJSON readers may parse the JSON text already
+            figures.extend(f for f in raw if isinstance(f, dict))
+        elif isinstance(raw, str) and raw.strip():
             try:
                 figures.extend(json.loads(raw))
             except json.JSONDecodeError:
@@ -387,7 +391,10 @@ class _Inputs:
 
     def __init__(self, layers: dict | None, analysis_dir: Path | None, build_dir: Path | None):
         self.layers = dict(layers or {})
-        self.analysis_dir = Path(analysis_dir) if analysis_dir else settings.ANALYSIS_DIR
+        if analysis_dir:
+            self.analysis_dir = Path(analysis_dir)
+        else:
+            self.analysis_dir = Path(build_dir) / "analysis" if build_dir else settings.ANALYSIS_DIR
         self.build_dir = build_dir
         self._given = layers is not None
 
@@ -464,7 +471,10 @@ def _vector_overlay(gdf: gpd.GeoDataFrame, *, entry: LayerEntry, style: LayerSty
     shown = prepare_geometry(gdf, simplify_m=0 if shape == "point" else spec.simplify_m)
     records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
     props = pd.DataFrame({
-        "id": [str(r.get("id", r.get("campus_id", i))) for i, r in enumerate(records)],
+        # analysis rows are keyed "<table>:<id or row>" so they never shadow a layer feature's id
+        "id": [str(r["id"]) if entry.kind == "layer" and not _is_missing(r.get("id"))
+               else f"{entry.style}:{r.get('id') if not _is_missing(r.get('id')) else i}"
+               for i, r in enumerate(records)],
         "_popup": [popup_html(r, style=style, documents=documents) for r in records],
         "_tooltip": [tooltip_html(r) for r in records],
         "_search": [" / ".join(n for n in _display_names(r) if n) for r in records],
@@ -478,10 +488,14 @@ def _vector_overlay(gdf: gpd.GeoDataFrame, *, entry: LayerEntry, style: LayerSty
         values = pd.to_numeric(gdf[column], errors="coerce")
         props["_style"] = [
             {"fillColor": cmap(min(max(v, cmap.vmin), cmap.vmax)), **({"color": cmap(v)} if shape == "line" else {})}
-            if np.isfinite(v) else {"fillColor": "#bbbbbb"}
+            if np.isfinite(v) else {"fillColor": NO_DATA_COLOR}
             for v in values.to_numpy(dtype=float)
         ]
         legend.append(_ramp_legend(entry.style, style, cmap))
+        if not np.isfinite(values.to_numpy(dtype=float)).all():
+            ch = style.choropleth
+            legend.append({"layer": f"{entry.style}-no-data", "shape": "fill", "style": {"fillColor": NO_DATA_COLOR, "color": "#777777"},
+                           "label": f"{ch.get('no_data_zh', '无数据')} {ch.get('no_data_en', 'No data')}"})
     else:
         legend.append({"layer": entry.style, "label": style.label, "shape": shape, "style": style.path_options})
     out = gpd.GeoDataFrame(props, geometry=shown.geometry.values, crs=settings.STORAGE_CRS)
@@ -497,8 +511,8 @@ def raster_image(path: Path, *, style: LayerStyle, max_px: int | None = None) ->
     projection), coarsened so its longest side is at most ``max_px`` pixels, coloured
     with the style's ramp, and nodata made transparent.
     """
-    import matplotlib
     import rasterio
+    from matplotlib import image as mpl_image
     from matplotlib.colors import LinearSegmentedColormap
     from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
 
@@ -525,14 +539,14 @@ def raster_image(path: Path, *, style: LayerStyle, max_px: int | None = None) ->
     rgba = cmap(np.nan_to_num(normed))
     rgba[..., 3] = np.where(np.isfinite(band), 1.0, 0.0)
     buf = io.BytesIO()
-    matplotlib.image.imsave(buf, rgba, format="png")
+    mpl_image.imsave(buf, rgba, format="png")
     url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
     legend = _ramp_legend(style.key, style, LinearColormap(ch["colors"], vmin=vmin, vmax=vmax))
     return url, [[south, west], [north, east]], legend
 
 
-def _summary_lines(gdf: gpd.GeoDataFrame, documents: dict) -> list[str]:
-    """Measured size and documented figures of a map's focus layer (plain text)."""
+def _summary_lines(gdf: gpd.GeoDataFrame, documents: dict, *, fields: tuple[str, ...] = ()) -> list[str]:
+    """Measured size, documented figures and ``fields`` of a map's focus layer (plain text)."""
     from geo.units import area_m2, length_m
 
     lines = []
@@ -549,6 +563,7 @@ def _summary_lines(gdf: gpd.GeoDataFrame, documents: dict) -> list[str]:
             size = ""
         figures = [f"{str(f.get('name', '')).replace('_', ' ')} {format_figure(float(f['value']), str(f.get('unit', '')))}"
                    for f in _figures(row) if isinstance(f.get("value"), int | float)]
+        figures += [str(row[f]).replace(";", "、") for f in fields if not _is_missing(row.get(f))]
         lines.append(f"{name}: {size}".rstrip(": ") + ("" if not figures else " — " + "; ".join(figures)))
     return lines
 
@@ -616,7 +631,7 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: _Inputs, documents:
                            primary_area_unit="sqmeters", secondary_area_unit="hectares").add_to(fmap)
     plugins.MiniMap(position="bottomleft", toggle_display=True, zoom_level_offset=-5).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
-    summary = _summary_lines(frames[spec.summary], documents) if spec.summary else []
+    summary = _summary_lines(frames[spec.summary], documents, fields=spec.summary_fields) if spec.summary else []
     fmap.add_child(_Init({
         "title": f"{spec.title_zh} · {spec.title_en}",
         "subtitle": spec.description_en,

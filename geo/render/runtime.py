@@ -232,10 +232,10 @@ RUNTIME_CSS = """
 .corridor-subtitle { color: #444; margin-top: 2px; }
 .corridor-summary { margin-top: 3px; }
 .corridor-note { margin-top: 3px; color: #8a5a00; font-size: 11px; }
-.corridor-legend { background: rgba(255,255,255,0.94); padding: 6px 10px; max-width: 300px;
+.corridor-legend { background: rgba(255,255,255,0.94); padding: 6px 10px; max-width: 340px;
   max-height: 45vh; overflow-y: auto; font: 12px/1.4 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
 .corridor-legend-title { font-weight: 700; margin-bottom: 3px; }
-.corridor-legend-item { display: block; margin: 2px 0; white-space: nowrap; }
+.corridor-legend-item { display: block; margin: 2px 0; }
 .corridor-swatch { display: inline-block; width: 18px; height: 12px; margin-right: 6px;
   vertical-align: middle; box-sizing: border-box; }
 .corridor-swatch-line { height: 0; margin-bottom: 3px; }

