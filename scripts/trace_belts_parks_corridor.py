@@ -40,10 +40,10 @@ import json
 import math
 from pathlib import Path
 
-from prcoords import bd_gcj, gcj_wgs_bored
-from pyproj import Transformer
 import numpy as np
 import shapely
+from prcoords import bd_gcj, gcj_wgs_bored
+from pyproj import Transformer
 from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon, mapping, shape
 from shapely.ops import unary_union

@@ -14,14 +14,14 @@ sites_lanes}.geojson.  Run:  .venv/bin/python scripts/trace_zhigu_roads_lanes.py
 """
 import json
 import warnings
-
-warnings.filterwarnings("ignore", category=DeprecationWarning)
 from pathlib import Path
 
 from prcoords import gcj_wgs_bored
 from pyproj import Transformer
-from shapely.geometry import LineString, Polygon, Point, mapping
+from shapely.geometry import LineString, Point, Polygon, mapping
 from shapely.ops import transform
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "layers" / "traced"
@@ -262,9 +262,8 @@ def build_zhigu():
             "ones used by the roads layer. Anchors (GCJ-02, converted to WGS-84 with prcoords): Wuhan "
             "bus-stop records on 珞喻路 (广埠屯, 卓刀泉中学) and 武珞路 (街道口), a POI at 卓刀泉北路6号 and a "
             "hotel at 八一路483号 '八一路与卓刀泉北路交叉处'; 8号线 station order 洪山路-小洪山-街道口 fixes the "
-            "八一路/珞狮北路 junction, cross-checked against the WGS-84 小洪山站 coordinate (zh-wiki, 30.5381 N 114.3468 E, as cited by the campuses layer). The 东湖南路 lakeshore edge is the least certain side. Measured area %.2f km2 (UTM 50N) against the report's 约3.9 km2. "
-            "Note: read this way WHU's 文理学部 (south of 八一路) lies outside; 工学部 and 中科院武汉分院 inside."
-            % a),
+            f"八一路/珞狮北路 junction, cross-checked against the WGS-84 小洪山站 coordinate (zh-wiki, 30.5381 N 114.3468 E, as cited by the campuses layer). The 东湖南路 lakeshore edge is the least certain side. Measured area {a:.2f} km2 (UTM 50N) against the report's 约3.9 km2. "
+            "Note: read this way WHU's 文理学部 (south of 八一路) lies outside; 工学部 and 中科院武汉分院 inside."),
         "uncertainty_m": 200, "ref": ZHIGU_REF, "figures": figs,
         "bounding_roads": "东三路 (W); 东湖南路, 卓刀泉路 (N, E); 八一路 (S)",
         "subdistricts": "中南路街道;水果湖街道;珞珈山街道",
@@ -281,9 +280,9 @@ def build_zhigu():
         "name_en": "Xiaohongshan Science City", "kind": "project_site", "source": "traced",
         "source_detail": (
             "Schematic plot on the north side of 八一路 at its junction with 科技小路 (report: '位于八一路和科技"
-            "小路交叉口, 北靠中科院武汉分院, 东临武汉大学'); ~%.0f m x ~%.0f m block drawn west of 科技小路, "
+            f"小路交叉口, 北靠中科院武汉分院, 东临武汉大学'); ~{200:.0f} m x ~{230:.0f} m block drawn west of 科技小路, "
             "south of the 中科院武汉分院 compound. Junction placed from the 八一路 trace (GCJ-02 anchors, "
-            "converted). Plot outline is not surveyed." % (200, 230)),
+            "converted). Plot outline is not surveyed."),
         "uncertainty_m": 200, "ref": ZHIGU_REF,
         "figures": [fig("floor_area", 110000, "m2", "约11万方高质量产业空间",
                         "二、主要工作及成效 (三) para 1")],
@@ -426,7 +425,7 @@ def main():
     write("silicon_lanes", lines)
     write("silicon_lane_corridors", corr)
     write("sites_lanes", build_sites_lanes())
-    print("zhigu area km2: %.3f" % a)
+    print(f"zhigu area km2: {a:.3f}")
     for f in zg[1:]:
         print(f["properties"]["id"], f["properties"].get("area_m2_measured"))
     for f in roads:

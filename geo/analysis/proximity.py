@@ -240,7 +240,7 @@ class StreetCells:
         classes = np.searchsorted(budgets, grid[r0:r1, c0:c1], side="left").astype(np.int32)
         # polygonise in whole pixel coordinates (exact, so pieces form a clean coverage), then place
         parts, values = [], []
-        for geom, value in rfeatures.shapes(classes, mask=classes < len(budgets), connectivity=4):
+        for geom, value in rfeatures.shapes(classes, mask=classes < len(budgets), connectivity=8):
             parts.append(shapely.geometry.shape(geom))
             values.append(int(value))
         parts, values = np.array(parts, dtype=object), np.array(values)
