@@ -89,8 +89,8 @@ BELT_ACCESS_MODE = "walk"
 RASTER_GRID_M = 10.0
 RASTER_BLOCK = 256
 #: Spacing of the vertices densified along campus boundaries for nearest-campus look-ups, m
-#: (the look-up distance is exact to half of this).
-NEAREST_VERTEX_SPACING_M = 5.0
+#: (the nearest vertex is refined against its boundary segments; never off by more than half of this).
+NEAREST_VERTEX_SPACING_M = 10.0
 #: Points processed per chunk in nearest-campus look-ups (keeps memory flat).
 NEAREST_CHUNK_POINTS = 250_000
 #: Land-use classes, FAR scenarios and the fallback table of cited targets.
@@ -187,4 +187,4 @@ POINT_DISTANCE_BINS = ((5_000.0, 1.0), (50_000.0, 10.0), (400_000.0, 100.0))
 DASK_LOCAL_WORKERS = 2
 DASK_THREADS_PER_WORKER = 1
 #: Cell size on which isochrone buffers are drawn and polygonised, m.
-ISOCHRONE_CELL_M = 10.0
+ISOCHRONE_CELL_M = 20.0

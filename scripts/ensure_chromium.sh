@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install Debian's headless Chromium for the map-rendering tests when it is missing.
+# Install Debian's headless Chromium (and a CJK font) for the map tests and PNG exports when missing.
 # Needs root (CI and the project's machines run as root); elsewhere it says what to do.
 set -u
-if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+have_fonts() { fc-list 2>/dev/null | grep -qiE "wqy|noto sans cjk"; }
+if { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } && have_fonts; then
   exit 0
 fi
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
@@ -13,7 +14,8 @@ fi
 echo "ensure_chromium: installing Debian's chromium for the browser tests ..." >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null 2>&1 || true
-apt-get install -y -qq chromium >/dev/null 2>&1 || {
+# fonts-wqy-microhei: Chinese text in PNG exports and screenshots (boxes without it).
+apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || {
   echo "ensure_chromium: apt-get install chromium failed; browser tests will be skipped." >&2
   exit 0
 }

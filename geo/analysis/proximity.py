@@ -13,6 +13,7 @@ ODbL) — with the straight connector from each object to its nearest street add
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -20,7 +21,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import shapely.geometry
 from affine import Affine
 from rasterio import features as rfeatures
 from rasterio.transform import from_origin
@@ -179,8 +179,11 @@ class StreetCells:
     transform: object
     shape: tuple[int, int]
     cell_m: float
+    buffer_m: float
     street_edge: np.ndarray
     street_along_m: np.ndarray
+    street_row: np.ndarray
+    street_col: np.ndarray
     nearest_street: np.ndarray  # int32 grid: index into the street cells, -1 beyond the buffer
 
     @classmethod
@@ -208,8 +211,9 @@ class StreetCells:
         dist, (ri, ci) = ndimage.distance_transform_edt(street < 0, sampling=cell_m, return_indices=True)
         nearest = street[ri, ci]
         nearest[dist > buffer_m] = -1
-        return cls(transform=transform, shape=(height, width), cell_m=cell_m, street_edge=edge[first],
-                   street_along_m=along[first], nearest_street=nearest.astype(np.int32))
+        return cls(transform=transform, shape=(height, width), cell_m=cell_m, buffer_m=buffer_m,
+                   street_edge=edge[first], street_along_m=along[first], street_row=flat // width,
+                   street_col=flat % width, nearest_street=nearest.astype(np.int32))
 
     def street_distance_m(self, network: net.RoadNetwork, node_dist_m: np.ndarray) -> np.ndarray:
         """Network distance (m) of every street cell, from the distances at the nodes."""
@@ -225,31 +229,40 @@ class StreetCells:
         itself, and its connector to the street when the connector fits the budget.
         """
         budgets = np.sort(np.asarray(budgets_m, dtype=float))
-        grid = np.where(self.nearest_street >= 0, cell_dist_m[np.maximum(self.nearest_street, 0)], np.inf)
-        seeds = [(g, 1) for g in seed_geometries if g is not None and not g.is_empty]
-        if seeds:
-            burnt = rfeatures.rasterize(seeds, out_shape=self.shape, transform=self.transform, fill=0,
-                                        all_touched=False, dtype="uint8").astype(bool)
-            grid[burnt] = 0.0
-        reached = grid <= budgets[-1]
-        if not reached.any():
+        seeds = [g for g in seed_geometries if g is not None and not g.is_empty]
+        # work only in the window around what the largest budget reaches (plus the seeds)
+        hit = np.flatnonzero(cell_dist_m <= budgets[-1])
+        pad = int(np.ceil(self.buffer_m / self.cell_m)) + 2
+        inv = ~self.transform
+        boxes = [(self.street_row[hit].min() - pad, self.street_row[hit].max() + pad + 1,
+                  self.street_col[hit].min() - pad, self.street_col[hit].max() + pad + 1)] if len(hit) else []
+        for g in seeds:
+            minx, miny, maxx, maxy = g.bounds
+            c_a, r_a = inv * (minx, maxy)
+            c_b, r_b = inv * (maxx, miny)
+            boxes.append((int(r_a) - 1, int(r_b) + 2, int(c_a) - 1, int(c_b) + 2))
+        if not boxes:
             return [shapely.Polygon() for _ in budgets]
-        rows = np.flatnonzero(reached.any(axis=1))
-        cols = np.flatnonzero(reached.any(axis=0))
-        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-        classes = np.searchsorted(budgets, grid[r0:r1, c0:c1], side="left").astype(np.int32)
-        # polygonise in whole pixel coordinates (exact, so pieces form a clean coverage), then place
-        parts, values = [], []
-        for geom, value in rfeatures.shapes(classes, mask=classes < len(budgets), connectivity=8):
-            parts.append(shapely.geometry.shape(geom))
-            values.append(int(value))
-        parts, values = np.array(parts, dtype=object), np.array(values)
+        r0 = max(min(b[0] for b in boxes), 0)
+        r1 = min(max(b[1] for b in boxes), self.shape[0])
+        c0 = max(min(b[2] for b in boxes), 0)
+        c1 = min(max(b[3] for b in boxes), self.shape[1])
         t = self.transform * Affine.translation(c0, r0)
+        nearest = self.nearest_street[r0:r1, c0:c1]
+        window = np.where(nearest >= 0, cell_dist_m[np.maximum(nearest, 0)], np.inf)
+        if seeds:
+            burnt = rfeatures.rasterize([(g, 1) for g in seeds], out_shape=window.shape, transform=t, fill=0,
+                                        dtype="uint8").astype(bool)
+            window[burnt] = 0.0
         out = []
-        for k in range(len(budgets)):
-            pixel = shapely.coverage_union_all(parts[values <= k])
-            out.append(shapely.transform(pixel, lambda xy, t=t: np.column_stack([
-                t.c + xy[:, 0] * t.a, t.f + xy[:, 1] * t.e])))
+        for budget in budgets:
+            # 4-connected regions of a binary mask are disjoint: their collection is the union
+            mask = (window <= budget).astype(np.uint8)
+            rings = [g["coordinates"] for g, _ in rfeatures.shapes(mask, mask=mask.astype(bool), transform=t,
+                                                                    connectivity=4)]
+            # one GeoJSON parse in GEOS is far cheaper than a shapely object per ring
+            out.append(shapely.from_geojson(json.dumps({"type": "MultiPolygon", "coordinates": rings}))
+                       if rings else shapely.Polygon())
         return out
 
 
@@ -443,11 +456,12 @@ def belts_from_access(belts: gpd.GeoDataFrame, campuses: gpd.GeoDataFrame,
 class CampusIndex:
     """A reusable nearest-campus index (metres, EPSG:32650) for millions of points.
 
-    Campus boundaries are densified every ``spacing_m`` metres into a :class:`cKDTree`;
-    a point's distance to its nearest campus is exact to ``spacing_m / 2`` (0 inside a
-    campus).  With a network, :meth:`query` also gives the network distance: from the
-    point's nearest network node (plus the straight connector) to the nearest campus
-    along the streets, from one multi-source Dijkstra pass done once here.
+    Campus boundaries are densified every ``spacing_m`` metres into a :class:`cKDTree`; the
+    nearest vertex is then refined against its two adjacent boundary segments, so a point's
+    distance to its nearest campus boundary is exact in practice and never off by more than
+    ``spacing_m / 2`` (0 inside a campus).  With a network, :meth:`query` also gives the
+    network distance: from the point's nearest network node (plus the straight connector) to
+    the nearest campus along the streets, from one multi-source Dijkstra pass done here.
     """
 
     def __init__(self, campuses: gpd.GeoDataFrame, *, spacing_m: float = settings.NEAREST_VERTEX_SPACING_M,
@@ -455,14 +469,15 @@ class CampusIndex:
         c_m = _metric(campuses, "campuses")
         self.ids = c_m["id"].to_numpy() if "id" in c_m else np.arange(len(c_m)).astype(str)
         self.geoms = c_m.geometry.to_numpy()
-        boundary = shapely.segmentize(shapely.boundary(self.geoms), spacing_m)
-        xy, owner = shapely.get_coordinates(boundary, return_index=True)
-        self.tree = cKDTree(xy)
-        self.owner = owner
-        self.poly_tree = shapely.STRtree(self.geoms)
-        # deepest point of any campus: points farther than this from every boundary are outside
-        radius = [shapely.length(shapely.maximum_inscribed_circle(g, tolerance=spacing_m)) for g in self.geoms]
-        self.max_inradius_m = float(max(radius)) + spacing_m
+        shapely.prepare(self.geoms)
+        self.bounds = shapely.bounds(self.geoms)
+        rings, ring_owner = shapely.get_parts(shapely.boundary(self.geoms), return_index=True)
+        xy, ring = shapely.get_coordinates(shapely.segmentize(rings, spacing_m), return_index=True)
+        self.xy = xy
+        self.owner = ring_owner[ring]
+        self.ring = ring
+        # an unbalanced, uncompacted tree is several times faster on densified outlines
+        self.tree = cKDTree(xy, balanced_tree=False, compact_nodes=False)
         self.network = network
         if network is not None:
             links = net.attach(network, c_m)
@@ -476,9 +491,23 @@ class CampusIndex:
             self.node_ok = np.flatnonzero(ok)
             self.node_tree = cKDTree(network.node_xy[ok])
 
+    def _refine(self, xy: np.ndarray, d: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Distance to the two boundary segments next to the nearest vertex, if shorter."""
+        last = len(self.xy) - 1
+        for other in (np.maximum(k - 1, 0), np.minimum(k + 1, last)):
+            same = self.ring[other] == self.ring[k]
+            a, b = self.xy[k], self.xy[other]
+            ab = b - a
+            denom = np.einsum("ij,ij->i", ab, ab)
+            t = np.clip(np.einsum("ij,ij->i", xy - a, ab) / np.where(denom > 0, denom, 1), 0, 1)
+            proj = a + ab * t[:, None]
+            seg = np.hypot(*(xy - proj).T)
+            d = np.where(same & (seg < d), seg, d)
+        return d
+
     def query(self, x_m: np.ndarray, y_m: np.ndarray, *, chunk_size: int = settings.NEAREST_CHUNK_POINTS,
               progress: bool = False) -> pd.DataFrame:
-        """Nearest campus of points given in metres (EPSG:32650).
+        """Nearest campus of points given in metres (EPSG:32650), in chunks (flat memory).
 
         Returns a DataFrame with campus (index into the campuses), campus_id, distance_m and,
         with a network, network_campus_id and network_m.
@@ -492,18 +521,19 @@ class CampusIndex:
         if has_net:
             ncampus = np.empty(n, dtype=np.int32)
             ndist = np.empty(n, dtype=float)
-        starts = range(0, n, chunk_size)
-        for s in tqdm(starts, desc="nearest campus", unit="chunk", disable=not progress):
+        for s in tqdm(range(0, n, chunk_size), desc="nearest campus", unit="chunk", disable=not progress):
             e = min(s + chunk_size, n)
-            xy = np.column_stack([x_m[s:e], y_m[s:e]])
+            xs, ys = x_m[s:e], y_m[s:e]
+            xy = np.column_stack([xs, ys])
             d, k = self.tree.query(xy, workers=-1)
+            d = self._refine(xy, d, k)
             c = self.owner[k]
-            maybe = np.flatnonzero(d <= self.max_inradius_m)
-            if len(maybe):
-                pts = shapely.points(xy[maybe])
-                pi, gi = self.poly_tree.query(pts, predicate="intersects")
-                d[maybe[pi]] = 0.0
-                c[maybe[pi]] = gi
+            for i, (minx, miny, maxx, maxy) in enumerate(self.bounds):  # a few campuses: loop over them
+                cand = np.flatnonzero((xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy))
+                if len(cand):
+                    inside = cand[shapely.contains_xy(self.geoms[i], xs[cand], ys[cand])]
+                    d[inside] = 0.0
+                    c[inside] = i
             campus[s:e] = c
             dist[s:e] = d
             if has_net:
@@ -511,11 +541,10 @@ class CampusIndex:
                 node = self.node_ok[nk]
                 ndist[s:e] = nd + self.node_dist_m[node]
                 ncampus[s:e] = self.node_campus[node]
-        out = pd.DataFrame({"campus": campus, "campus_id": self.ids[campus], "distance_m": dist})
+        cols = {"campus": campus, "campus_id": self.ids[campus], "distance_m": dist}
         if has_net:
-            out["network_campus_id"] = self.ids[ncampus]
-            out["network_m"] = ndist
-        return out
+            cols.update(network_campus_id=self.ids[ncampus], network_m=ndist)
+        return pd.DataFrame(cols, copy=False)
 
 
 def _graph_with_sources(network: net.RoadNetwork, links: net.AccessLinks):
@@ -530,7 +559,7 @@ def _graph_with_sources(network: net.RoadNetwork, links: net.AccessLinks):
 
 def nearest_campus_points(points, campuses: gpd.GeoDataFrame, *, network: net.RoadNetwork | None = None,
                           chunk_size: int = settings.NEAREST_CHUNK_POINTS, progress: bool = False) -> pd.DataFrame:
-    """Nearest campus for any number of points (building centroids, firm addresses ...).
+    """Nearest campus for any number of points (building centroids, firm addresses ...), chunked.
 
     Parameters
     ----------

@@ -355,6 +355,8 @@ def import_points(
         else:
             source = _open_ogr(path, chunk_rows=chunk_rows, layer=layer, stack=stack)
         system = _resolve_system(source.declared, crs, path)
+        if category is None and METADATA_KEY in source.metadata:  # re-import keeps the recorded category
+            category = json.loads(source.metadata[METADATA_KEY]).get("category")
         summary = ImportSummary(source=path, out=out, rejects=rejects, source_crs=system, category=category)
         out_tmp = stack.enter_context(atomic_path(out))
         rej_tmp = stack.enter_context(atomic_path(rejects))

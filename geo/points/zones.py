@@ -26,6 +26,7 @@ inside); areas and distances are measured in UTM 50N (EPSG:32650).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,8 @@ from geo.errors import CoordinateSystemError
 from geo.io import read_layer, write_geopackage, write_json, write_text
 from geo.points.arrow import geometry_xy, lonlat_to_metric, wkb_point_xy
 from geo.points.importer import read_points_metadata
+
+log = logging.getLogger(__name__)
 
 #: The row that counts every point, whichever zone it falls in.
 ALL_ZONE_ID = "all-points"
@@ -195,7 +198,12 @@ def zone_context(zones: Mapping[str, gpd.GeoDataFrame] | None = None, *,
     if isochrones is None:
         isochrones = load_isochrones()
         if isochrones is None:
-            isochrones = compute_isochrones(campuses, progress=progress)
+            try:
+                isochrones = compute_isochrones(campuses, progress=progress)
+            except Exception as exc:  # noqa: BLE001 - counts stay useful without isochrone shares
+                log.warning("isochrones unavailable (%s); run `corridor analyse` for the within-isochrone "
+                            "shares", exc)
+                isochrones = None
     elif isochrones is True:
         isochrones = compute_isochrones(campuses, progress=progress)
     elif isochrones is False:

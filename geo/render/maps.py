@@ -44,7 +44,14 @@ from geo import settings
 from geo.errors import CoordinateSystemError, CorridorError
 from geo.render.assets import inline_assets
 from geo.render.runtime import RUNTIME_CSS, RUNTIME_JS
-from geo.render.styles import LayerEntry, LayerStyle, MapSpec, StyleConfig, load_styles
+from geo.render.styles import (
+    LayerEntry,
+    LayerStyle,
+    MapSpec,
+    StyleConfig,
+    default_style,
+    load_styles,
+)
 
 log = logging.getLogger("corridor")
 
@@ -52,6 +59,11 @@ ANALYSIS_GPKG = "analysis.gpkg"
 #: Fill of choropleth features without a value (for example a zone with no documented target).
 NO_DATA_COLOR = "#bbbbbb"
 INDEX_NAME = "index"
+#: Other pages `make maps` writes beside the maps, linked from the gallery.
+GALLERY_EXTRA_PAGES = {
+    "coverage": ("文献地名覆盖报告 · Document coverage report",
+                 "Every place the five documents name: mapped, not locatable or missing (written by `corridor coverage`)."),
+}
 
 _UNIT_LABELS = {
     "m2": "m²", "km2": "km²", "count": "", "yuan": "元", "yuan_per_year": "元/年", "m": "m",
@@ -402,12 +414,22 @@ class _Inputs:
         if name not in self.layers:
             if self._given:
                 raise CorridorError(f"layer {name!r} was not given to the renderer")
-            from geo.layers import load_layers
+            from geo.layers import layer_names, load_layers
 
+            if name not in layer_names():
+                raise CorridorError(f"maps/styles.yml names layer {name!r}, which is not in the layer catalogue")
             self.layers.update(load_layers(name, build_dir=self.build_dir))
         gdf = self.layers[name]
         _check_crs(gdf, f"layer {name}")
         return gdf
+
+    def available_layers(self) -> list[str]:
+        """Layer names this run can draw: the given ones, or every layer in the catalogue."""
+        if self._given:
+            return list(self.layers)
+        from geo.layers import layer_names
+
+        return layer_names()
 
     def frame(self, entry: LayerEntry) -> gpd.GeoDataFrame:
         if entry.kind == "layer":
@@ -468,7 +490,8 @@ def _vector_overlay(gdf: gpd.GeoDataFrame, *, entry: LayerEntry, style: LayerSty
         # Large polygons first, so that small ones stay on top and clickable.
         order = gdf.to_crs(settings.METRIC_CRS).area.sort_values(ascending=False).index
         gdf = gdf.loc[order]
-    shown = prepare_geometry(gdf, simplify_m=0 if shape == "point" else spec.simplify_m)
+    simplify_m = spec.simplify_m if entry.simplify_m is None else entry.simplify_m
+    shown = prepare_geometry(gdf, simplify_m=0 if shape == "point" else simplify_m)
     records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
     props = pd.DataFrame({
         # analysis rows are keyed "<table>:<id or row>" so they never shadow a layer feature's id
@@ -577,8 +600,24 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: _Inputs, documents:
     AnalysisMissingError
         If the map needs ``corridor analyse`` outputs that are missing.
     """
+    entries = list(spec.layers)
+    layer_styles = dict(styles.layers)
+    if spec.other_layers:  # every other layer, hidden until switched on in the layer control
+        from geo.layers import LAYER_SPECS
+
+        listed = {e.name for e in entries if e.kind == "layer"}
+        for name in inputs.available_layers():
+            if name in listed:
+                continue
+            if name not in layer_styles:
+                layer_spec = LAYER_SPECS.get(name)
+                layer_styles[name] = default_style(
+                    name, label_zh=layer_spec.title_zh if layer_spec else name,
+                    label_en=layer_spec.title_en if layer_spec else name)
+            entries.append(LayerEntry(kind="layer", name=name, style=name, show=False,
+                                      simplify_m=max(spec.other_simplify_m, spec.simplify_m)))
     frames: dict[str, gpd.GeoDataFrame] = {}
-    for entry in spec.layers:  # read everything first, so a missing input fails before drawing
+    for entry in entries:  # read everything first, so a missing input fails before drawing
         if entry.kind != "raster":
             frames[entry.name] = inputs.frame(entry)
         else:
@@ -611,8 +650,8 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: _Inputs, documents:
         tile.add_to(fmap)
 
     legend: list[dict] = []
-    for entry in spec.layers:
-        style = styles.layers[entry.style]
+    for entry in entries:
+        style = layer_styles[entry.style]
         group = folium.FeatureGroup(name=_esc(style.label), show=entry.show, overlay=True, control=True)
         if entry.kind == "raster":
             url, bounds, item = raster_image(inputs.analysis_dir / f"{entry.name}.tif", style=style)
@@ -659,6 +698,9 @@ def render_index(specs: dict[str, MapSpec], *, written: dict[str, Path], failed:
             link = f"{_esc(spec.title_zh)} · {_esc(spec.title_en)}"
             status = f'<div class="failed">未生成 Not rendered: {_esc(failed.get(name, "not selected"))}</div>'
         cards.append(f'<li data-map="{_esc(name)}">{link}<div class="desc">{_esc(spec.description_en)}</div>{status}</li>')
+    for page_name, (title, desc) in GALLERY_EXTRA_PAGES.items():
+        cards.append(f'<li data-map="{_esc(page_name)}"><a href="{_esc(page_name)}.html">{_esc(title)}</a>'
+                     f'<div class="desc">{_esc(desc)}</div></li>')
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <title>武汉创新走廊地图 · Wuhan innovation corridor maps</title>

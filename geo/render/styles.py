@@ -78,6 +78,7 @@ class LayerEntry:
     filter: dict = field(default_factory=dict)
     clip_to: dict | None = None
     show: bool = True
+    simplify_m: float | None = None  # overrides the map's simplify_m for this layer
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class MapSpec:
     extent: tuple[str, ...] = ()
     summary: str | None = None
     summary_fields: tuple[str, ...] = ()
+    other_layers: bool = False
+    other_simplify_m: float = 30.0
 
     @property
     def needs_analysis(self) -> bool:
@@ -151,7 +154,22 @@ def _layer_entry(map_name: str, raw, path: Path) -> LayerEntry:
         filter=dict(raw.get("filter") or {}),
         clip_to=dict(raw["clip_to"]) if raw.get("clip_to") else None,
         show=bool(raw.get("show", True)),
+        simplify_m=float(raw["simplify_m"]) if raw.get("simplify_m") is not None else None,
     )
+
+
+def _other_layers(map_name: str, value, path: Path) -> bool:
+    if value in (None, False, "none"):
+        return False
+    if value == "hidden":
+        return True
+    raise StyleError(f"maps.{map_name}.other_layers must be `hidden` or `none`, not {value!r}", path=path)
+
+
+def default_style(key: str, *, label_zh: str, label_en: str) -> LayerStyle:
+    """A plain grey style for a layer the style file does not mention yet."""
+    return LayerStyle(key=key, label_zh=label_zh, label_en=label_en,
+                      path_options={"color": "#555555", "weight": 1.5, "fillColor": "#999999", "fillOpacity": 0.2})
 
 
 def load_styles(path: str | Path | None = None) -> StyleConfig:
@@ -194,6 +212,8 @@ def load_styles(path: str | Path | None = None) -> StyleConfig:
             extent=tuple(raw.get("extent") or ()),
             summary=raw.get("summary"),
             summary_fields=tuple(raw.get("summary_fields") or ()),
+            other_layers=_other_layers(name, raw.get("other_layers"), path),
+            other_simplify_m=float(raw.get("other_simplify_m", 30.0)),
         )
     basemaps = tuple(doc.get("basemaps") or BASEMAPS)
     unknown = [b for b in basemaps if b not in BASEMAPS]

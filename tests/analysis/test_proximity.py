@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo import settings
 from geo.analysis import network as net
 from geo.analysis import proximity as prox
 from geo.errors import CoordinateSystemError
@@ -52,7 +53,7 @@ def test_isochrone_polygons_include_partial_edges(square_roads, campus_at_origin
 def test_coverage_share(campus_at_origin, square_roads):
     network = net.build_network(square_roads)
     iso = prox.isochrones(campus_at_origin, network, modes=("walk",), minutes=(5,), buffer_m=50)
-    zone = frame({"id": ["z"], "name_zh": ["z"]}, [box(100, -50, 300, 50)])  # inside the 5-min buffer of A
+    zone = frame({"id": ["z"], "name_zh": ["z"]}, [box(100, -25, 300, 25)])  # well inside the 5-min buffer of A
     outside = frame({"id": ["o"], "name_zh": ["o"]}, [box(600, 400, 700, 500)])
     cov = prox.isochrone_coverage(pd.concat([zone, outside]), iso, zone_layer="test")
     z = cov[(cov.zone_id == "z") & (cov.campus_id == "c0")]
@@ -104,7 +105,7 @@ def test_nearest_campus_points_matches_brute_force():
     got = prox.nearest_campus_points(pts, campuses, chunk_size=3_000)
     brute = shapely.distance(pts.geometry.to_numpy()[:, None], campuses.geometry.to_numpy()[None, :])
     want_d = brute.min(axis=1)
-    spacing = 5.0
+    spacing = settings.NEAREST_VERTEX_SPACING_M
     assert np.all(np.abs(got["distance_m"].to_numpy() - want_d) <= spacing / 2 + 1e-6)
     assert np.all(got["distance_m"].to_numpy()[want_d == 0] == 0)
     picked = brute[np.arange(len(x)), pd.Index(["a", "b", "c"]).get_indexer(got["campus_id"])]

@@ -21,12 +21,16 @@ _BASE_LABELS = "Array.from(document.querySelectorAll('.leaflet-control-layers-ba
 _LEGEND = "Array.from(document.querySelectorAll('.corridor-legend-item')).map(l => [l.dataset.layer, l.textContent.trim()])"
 
 
-def _expected(name: str):
+def _expected(name: str, layer_names):
     styles = load_styles()
     spec = styles.maps[name]
     labels, legend = [], []
-    for entry in spec.layers:
-        style = styles.layers[entry.style]
+    keys = [e.style for e in spec.layers]
+    if spec.other_layers:
+        listed = {e.name for e in spec.layers if e.kind == "layer"}
+        keys += [n for n in layer_names if n not in listed]
+    for key in keys:
+        style = styles.layers[key]
         labels.append(style.label)
         if style.choropleth:
             legend.append(f"{style.choropleth['caption_zh']} {style.choropleth['caption_en']}")
@@ -41,11 +45,12 @@ def _feature_count(page_path) -> int:
 
 
 @pytest.mark.parametrize("name", MAPS)
-def test_map_loads_offline_with_layers_legend_and_drawn_overlays(name, page, rendered, tmp_path_factory):
+def test_map_loads_offline_with_layers_legend_and_drawn_overlays(name, page, rendered, fixture_layers,
+                                                                 tmp_path_factory):
     path = rendered.written[name]
     page.open(path)
     assert page.errors() == []
-    labels, legend = _expected(name)
+    labels, legend = _expected(name, list(fixture_layers))
     assert page.evaluate(_CONTROL_LABELS) == labels
     base = page.evaluate(_BASE_LABELS)
     assert base[0] == "OpenStreetMap" and any("Amap" in b for b in base) and not any("Tianditu" in b for b in base)
@@ -69,8 +74,8 @@ def test_map_loads_offline_with_layers_legend_and_drawn_overlays(name, page, ren
         return [visible, undrawn, hidden];
     })()""")
     assert visible + hidden == _feature_count(path)
-    hidden_entries = [e for e in load_styles().maps[name].layers if not e.show]
-    assert (hidden > 0) == bool(hidden_entries)
+    spec = load_styles().maps[name]
+    assert (hidden > 0) == (any(not e.show for e in spec.layers) or spec.other_layers)
     assert visible > 0 and undrawn == 0
     controls = page.evaluate("""[
         !!document.querySelector('.leaflet-control-scale'), !!document.querySelector('.leaflet-control-measure'),

@@ -72,6 +72,7 @@ def test_cli_maps_and_export(tmp_path, monkeypatch, capsys):
 
     layers = read_fixture_layers()
     monkeypatch.setattr(geo.layers, "load_layers", lambda *names, build_dir=None: {n: layers[n] for n in (names or layers)})
+    monkeypatch.setattr(geo.layers, "layer_names", lambda: list(layers))
     monkeypatch.setattr(settings, "ANALYSIS_DIR", tmp_path / "absent")
     code = cli.main(["-q", "maps", "--only", "overview,zhigu", "--out", str(tmp_path / "maps")])
     out = capsys.readouterr().out

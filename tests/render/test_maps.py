@@ -144,13 +144,15 @@ def test_maps_that_need_the_analysis_fail_clearly_and_the_others_render(tmp_path
     assert "corridor analyse" in index
 
 
-def test_overview_features_are_the_filtered_layers(rendered, fixture_layers):
+def test_overview_shows_every_layer_and_filters_districts(rendered, fixture_layers):
     page = rendered.written["overview"].read_text(encoding="utf-8")
-    ids = set(re.findall(r'"id": "([a-z0-9-]+)"', page))
-    shown = {"districts", "innovation_belts", "silicon_lane_corridors", "zhigu", "campuses", "parks", "silicon_lanes", "sites"}
-    expected = {fid for name in shown for fid in fixture_layers[name]["id"]}
-    assert expected <= ids
-    assert "road-a" not in ids and "axis" not in ids  # roads and the corridor axis are not on the overview
+    ids = re.findall(r'"id": "([a-z0-9:-]+)"', page)
+    expected = [fid for gdf in fixture_layers.values() for fid in gdf["id"]]
+    assert sorted(ids) == sorted(expected)  # each feature exactly once; districts filtered to 洪山区/武昌区
+    zhigu = rendered.written["zhigu"].read_text(encoding="utf-8")
+    zhigu_ids = set(re.findall(r'"id": "([a-z0-9:-]+)"', zhigu))
+    assert {"zhigu", "zhigu-expansion-east", "road-a", "site-b"} <= zhigu_ids
+    assert "park-a" not in zhigu_ids and "site-a" not in zhigu_ids  # clipped: > 1.5 km from 智谷
 
 
 def test_unknown_map_name_is_an_error(tmp_path, fixture_layers):
