@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
+
 
 class CorridorError(Exception):
     """Base class for every error the toolkit raises on purpose."""
@@ -48,3 +51,27 @@ class OSMUnavailableError(CorridorError, RuntimeError):
 
 class RegistryError(CorridorError, ValueError):
     """The place registry disagrees with the layers or the documents."""
+
+
+class AnalysisMissingError(CorridorError, FileNotFoundError):
+    """A map needs ``corridor analyse`` outputs that are not there."""
+
+
+class ExportError(CorridorError, RuntimeError):
+    """An export could not be written (no browser, a map missing, a writer failed)."""
+
+
+@dataclass
+class StageReport:
+    """What a batch stage (maps, exports) wrote and what failed, keyed by item name.
+
+    A failed item does not stop the others; the command reports every failure at the
+    end and exits non-zero when ``ok`` is false.
+    """
+
+    written: dict[str, Path] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed

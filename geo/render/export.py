@@ -12,14 +12,13 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 from tqdm.auto import tqdm
 
 from geo import settings
-from geo.errors import CorridorError
+from geo.errors import CorridorError, ExportError, StageReport
 from geo.io import atomic_path, write_geojson, write_geopackage, write_geoparquet
 
 log = logging.getLogger("corridor")
@@ -28,20 +27,8 @@ FORMATS = ("png", "gpkg", "geojson", "parquet")
 LAYER_FORMATS = ("gpkg", "geojson", "parquet")
 
 
-class ExportError(CorridorError, RuntimeError):
-    """An export could not be written (no browser, a map missing, a writer failed)."""
-
-
-@dataclass
-class ExportReport:
+class ExportReport(StageReport):
     """Files written and failures, each keyed by ``"<name>.<format>"``."""
-
-    written: dict[str, Path] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -25,7 +25,6 @@ import json
 import logging
 import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import folium
@@ -41,7 +40,7 @@ from folium.template import Template
 from tqdm.auto import tqdm
 
 from geo import settings
-from geo.errors import CoordinateSystemError, CorridorError
+from geo.errors import AnalysisMissingError, CoordinateSystemError, CorridorError, StageReport
 from geo.render.assets import inline_assets
 from geo.render.runtime import RUNTIME_CSS, RUNTIME_JS
 from geo.render.styles import (
@@ -75,20 +74,8 @@ _SCHEMA_HIDDEN = {
 }
 
 
-class AnalysisMissingError(CorridorError, FileNotFoundError):
-    """A map needs `corridor analyse` outputs that are not there."""
-
-
-@dataclass
-class RenderReport:
+class RenderReport(StageReport):
     """What :func:`render_maps` produced: written paths and failures by map name."""
-
-    written: dict[str, Path] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
 
 
 # --------------------------------------------------------------------------------- documents
