@@ -90,7 +90,7 @@ RASTER_GRID_M = 10.0
 RASTER_BLOCK = 256
 #: Spacing of the vertices densified along campus boundaries for nearest-campus look-ups, m
 #: (the nearest vertex is refined against its boundary segments; never off by more than half of this).
-NEAREST_VERTEX_SPACING_M = 10.0
+NEAREST_VERTEX_SPACING_M = 40.0
 #: Points processed per chunk in nearest-campus look-ups (keeps memory flat).
 NEAREST_CHUNK_POINTS = 250_000
 #: Land-use classes, FAR scenarios and the fallback table of cited targets.
@@ -137,6 +137,9 @@ OSM_CLIP_MARGIN_M = 1000.0
 OSM_UNCERTAINTY_M = 15.0
 #: Name-matched OSM and traced features must intersect or have centroids this close (metres).
 OSM_MATCH_MAX_CENTROID_M = 1000.0
+#: A named OSM outline is a sure match only if its area is within this factor range of the
+#: traced one's (OSM area / traced area); outside it the place keeps its traced geometry.
+OSM_MATCH_AREA_RATIO = (0.25, 4.0)
 #: Traced layers conflated with OSM, and the OSM themes searched for each.
 OSM_CONFLATE_LAYERS = {
     "campuses": ("campuses",),

@@ -54,7 +54,7 @@ def load_network(kind: str, *, roads: gpd.GeoDataFrame | None = None, osm_graph:
             "run `corridor osm fetch` or `corridor osm import FILE` first, or use --network traced")
     import osmnx as ox
 
-    graph = ox.load_graphml(path)
+    graph = ox.io.load_graphml(path)
     return net.network_from_osmnx(graph), {"kind": "osm", "file": str(path),
                                            "attribution": settings.OSM_ATTRIBUTION}
 

@@ -294,8 +294,10 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
     gives every campus's distance to every node.  Each (campus, mode, minutes) polygon is
     the campus itself, its connector to the street (when within the cut-off) and the
     reached street pieces — partial edges included — buffered by ``buffer_m`` metres.  The
-    buffer is drawn on a ``cell_m`` grid (:class:`StreetCells`), so that all cut-offs of a
-    campus come from one polygonisation; edges are exact to about ``cell_m``.
+    buffer is drawn on a ``cell_m`` grid (:class:`StreetCells`, built once per call) and
+    polygonised per cut-off; polygon edges are exact to about ``cell_m`` (default
+    settings.ISOCHRONE_CELL_M = 20 m).  Cut-offs with equal distances (bike 10 min = drive
+    5 min) are polygonised once.
 
     Returns
     -------
@@ -473,9 +475,20 @@ class CampusIndex:
         self.bounds = shapely.bounds(self.geoms)
         rings, ring_owner = shapely.get_parts(shapely.boundary(self.geoms), return_index=True)
         xy, ring = shapely.get_coordinates(shapely.segmentize(rings, spacing_m), return_index=True)
-        self.xy = xy
         self.owner = ring_owner[ring]
-        self.ring = ring
+        # segment j joins vertex j to j + 1 when both lie on the same ring (else it has length 0)
+        same = np.r_[ring[1:] == ring[:-1], False]
+        nxt = np.r_[xy[1:], xy[-1:]]
+        self._seg_ax, self._seg_ay = xy[:, 0].copy(), xy[:, 1].copy()
+        self._seg_dx = np.where(same, nxt[:, 0] - xy[:, 0], 0.0)
+        self._seg_dy = np.where(same, nxt[:, 1] - xy[:, 1], 0.0)
+        len2 = self._seg_dx ** 2 + self._seg_dy ** 2
+        self._seg_inv_len2 = np.where(len2 > 0, 1.0 / np.where(len2 > 0, len2, 1.0), 0.0)
+        # the segment ending at each vertex; a closed ring's first vertex is also its last
+        starts = np.r_[True, ring[1:] != ring[:-1]]
+        ends = np.r_[ring[1:] != ring[:-1], True]
+        self._prev_seg = np.arange(len(xy)) - 1
+        self._prev_seg[starts] = np.flatnonzero(ends) - 1
         # an unbalanced, uncompacted tree is several times faster on densified outlines
         self.tree = cKDTree(xy, balanced_tree=False, compact_nodes=False)
         self.network = network
@@ -491,18 +504,16 @@ class CampusIndex:
             self.node_ok = np.flatnonzero(ok)
             self.node_tree = cKDTree(network.node_xy[ok])
 
-    def _refine(self, xy: np.ndarray, d: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """Distance to the two boundary segments next to the nearest vertex, if shorter."""
-        last = len(self.xy) - 1
-        for other in (np.maximum(k - 1, 0), np.minimum(k + 1, last)):
-            same = self.ring[other] == self.ring[k]
-            a, b = self.xy[k], self.xy[other]
-            ab = b - a
-            denom = np.einsum("ij,ij->i", ab, ab)
-            t = np.clip(np.einsum("ij,ij->i", xy - a, ab) / np.where(denom > 0, denom, 1), 0, 1)
-            proj = a + ab * t[:, None]
-            seg = np.hypot(*(xy - proj).T)
-            d = np.where(same & (seg < d), seg, d)
+    def _refine(self, xs: np.ndarray, ys: np.ndarray, d: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Distance to the boundary segments before and after the nearest vertex, if shorter."""
+        for seg in (k, self._prev_seg[k]):  # segment j runs from vertex j to vertex j + 1
+            ax, ay = self._seg_ax[seg], self._seg_ay[seg]
+            dx, dy = self._seg_dx[seg], self._seg_dy[seg]
+            t = ((xs - ax) * dx + (ys - ay) * dy) * self._seg_inv_len2[seg]
+            np.clip(t, 0.0, 1.0, out=t)
+            ex = xs - (ax + t * dx)
+            ey = ys - (ay + t * dy)
+            np.minimum(d, np.sqrt(ex * ex + ey * ey), out=d)
         return d
 
     def query(self, x_m: np.ndarray, y_m: np.ndarray, *, chunk_size: int = settings.NEAREST_CHUNK_POINTS,
@@ -526,7 +537,7 @@ class CampusIndex:
             xs, ys = x_m[s:e], y_m[s:e]
             xy = np.column_stack([xs, ys])
             d, k = self.tree.query(xy, workers=-1)
-            d = self._refine(xy, d, k)
+            d = self._refine(xs, ys, d, k)
             c = self.owner[k]
             for i, (minx, miny, maxx, maxy) in enumerate(self.bounds):  # a few campuses: loop over them
                 cand = np.flatnonzero((xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy))
@@ -541,9 +552,11 @@ class CampusIndex:
                 node = self.node_ok[nk]
                 ndist[s:e] = nd + self.node_dist_m[node]
                 ncampus[s:e] = self.node_campus[node]
-        cols = {"campus": campus, "campus_id": self.ids[campus], "distance_m": dist}
+        # ids as a categorical: one small code per point instead of an object pointer
+        ids = pd.Index(self.ids.astype(str))
+        cols = {"campus": campus, "campus_id": pd.Categorical.from_codes(campus, categories=ids), "distance_m": dist}
         if has_net:
-            cols.update(network_campus_id=self.ids[ncampus], network_m=ndist)
+            cols.update(network_campus_id=pd.Categorical.from_codes(ncampus, categories=ids), network_m=ndist)
         return pd.DataFrame(cols, copy=False)
 
 
@@ -570,8 +583,9 @@ def nearest_campus_points(points, campuses: gpd.GeoDataFrame, *, network: net.Ro
 
     Returns
     -------
-    DataFrame aligned with ``points``: campus_id, distance_m (0 inside a campus, exact to
-    half of settings.NEAREST_VERTEX_SPACING_M), and with a network network_campus_id and
+    DataFrame aligned with ``points``: campus_id, distance_m to the campus boundary (0 inside
+    a campus; never off by more than half of settings.NEAREST_VERTEX_SPACING_M, see
+    :class:`CampusIndex`), and with a network network_campus_id and
     network_m, metres.
     """
     pts = _metric(points, "points")

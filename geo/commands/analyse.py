@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from geo import settings
@@ -38,7 +39,7 @@ def run(args) -> int:
     from geo.io import read_layer
 
     if args.grid_m <= 0:
-        print("corridor analyse: error: --grid-m must be positive")
+        print("corridor analyse: error: --grid-m must be positive", file=sys.stderr)
         return 2
     landuse = read_layer(args.landuse) if getattr(args, "landuse", None) else None
     result = run_analysis(out_dir=args.out, network_kind=args.network, osm_graph=getattr(args, "osm_graph", None),

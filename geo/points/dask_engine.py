@@ -1,15 +1,19 @@
 """Per-zone point figures on Dask: the same chunk function, partitioned past one machine.
 
 :func:`zone_figures_dask` takes a dask-geopandas GeoDataFrame, a GeoParquet dataset path
-(one file or a folder of them) or an in-memory GeoDataFrame, and
+(one file or a folder of them, one partition per row group) or an in-memory GeoDataFrame, and
 
-1. spatially partitions the points along a Hilbert curve (``spatial_shuffle``), unless
-   they already carry spatial partitions, so that each partition covers a compact area;
-2. broadcasts the small layers (zones, campus index, isochrones: a :class:`ZoneContext`
+1. reduces every partition to WGS-84 lon/lat, the category and a Hilbert-curve index over
+   the study region (a GeoParquet path is decoded from its WKB without building shapely
+   geometries);
+2. spatially partitions the points by sorting on the Hilbert index (``set_index``), so
+   each partition covers a compact area; only numbers and categories are shuffled, never
+   geometry objects (``spatial_partition=False`` skips this step);
+3. broadcasts the small layers (zones, campus index, isochrones: a :class:`ZoneContext`
    of a few MB) to every worker once (``client.scatter(..., broadcast=True)``);
-3. applies :func:`geo.points.zones.frame_partial` (the in-memory engine's chunk function)
+4. applies :func:`geo.points.zones.zone_partial` (the in-memory engine's chunk function)
    to every partition and sums the integer partials in a tree;
-4. finishes with :func:`geo.points.zones.finish`, exactly as the in-memory engine does.
+5. finishes with :func:`geo.points.zones.finish`, exactly as the in-memory engine does.
 
 The figures are therefore identical to the in-memory path on the same points.  Without
 a scheduler address a :class:`dask.distributed.LocalCluster` is started (and closed)
@@ -23,9 +27,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from geo import settings
+from geo.errors import CoordinateSystemError
+from geo.points.arrow import geometry_xy, hilbert_index, wkb_point_xy
 from geo.points.importer import read_points_metadata
 from geo.points.zones import (
     ZoneContext,
@@ -33,24 +41,44 @@ from geo.points.zones import (
     ZonePartial,
     finish,
     firm_targets,
-    frame_partial,
-    zone_context,
+        zone_context,
+    zone_partial,
 )
 
 
 def read_points_dask(path: str | Path, *, category: str | None = None):
-    """Open a points GeoParquet file or dataset folder lazily (geometry and category only)."""
-    import dask_geopandas
+    """Open a points GeoParquet file or dataset folder lazily, one partition per row group.
+
+    Returns a dask DataFrame whose geometry column holds the WKB bytes as stored (decoded
+    straight to coordinates per partition; no shapely geometry is built).
+    """
+    import dask.dataframe as dd
 
     columns = ["geometry"] + ([category] if category else [])
-    return dask_geopandas.read_parquet(str(path), columns=columns, split_row_groups=True)
+    return dd.read_parquet(str(path), columns=columns, split_row_groups=True)
 
 
-def spatially_partitioned(ddf, *, npartitions: int | None = None):
-    """Points shuffled along a Hilbert curve, so each partition covers a compact area."""
-    if getattr(ddf, "spatial_partitions", None) is not None:
-        return ddf
-    return ddf.spatial_shuffle(by="hilbert", npartitions=npartitions)
+def _xy_frame(part: pd.DataFrame, category: str | None) -> pd.DataFrame:
+    """A partition's points as WGS-84 lon, lat (+ category) and their Hilbert index."""
+    geom = part["geometry"]
+    if isinstance(geom, gpd.GeoSeries):
+        if geom.crs is not None and not geom.crs.equals(settings.STORAGE_CRS):
+            geom = geom.to_crs(settings.STORAGE_CRS)
+        lon, lat, _ = geometry_xy(geom.to_numpy())
+    else:  # WKB bytes straight from a GeoParquet file written in WGS-84
+        lon, lat, _ = wkb_point_xy(pa.array(geom.to_numpy(dtype=object), type=pa.binary()))
+    out = pd.DataFrame({"lon": lon, "lat": lat, "hilbert": hilbert_index(lon, lat)}, index=part.index)
+    if category:
+        out["category"] = part[category].astype(object).to_numpy()
+    return out
+
+
+def _xy_meta(category: str | None) -> pd.DataFrame:
+    meta = pd.DataFrame({"lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float),
+                         "hilbert": pd.Series(dtype=np.int64)})
+    if category:
+        meta["category"] = pd.Series(dtype=object)
+    return meta
 
 
 @contextlib.contextmanager
@@ -71,8 +99,15 @@ def dask_client(scheduler: str | None = None, *, n_workers: int = settings.DASK_
         yield client
 
 
-def _partition_partial(part: gpd.GeoDataFrame, ctx: ZoneContext, category: str | None) -> ZonePartial:
-    return frame_partial(part, ctx, category=category)
+def _partition_partial(part: pd.DataFrame, ctx: ZoneContext) -> ZonePartial:
+    """The in-memory engine's chunk function on one partition of (lon, lat, category)."""
+    total = ZonePartial.empty(ctx)
+    has_cat = "category" in part.columns
+    for start in range(0, len(part), settings.POINTS_CHUNK_ROWS):
+        chunk = part.iloc[start:start + settings.POINTS_CHUNK_ROWS]
+        cats = chunk["category"].to_numpy(dtype=object) if has_cat else None
+        total = total + zone_partial(chunk["lon"].to_numpy(), chunk["lat"].to_numpy(), cats, ctx)
+    return total
 
 
 def _add(*partials: ZonePartial) -> ZonePartial:
@@ -99,7 +134,7 @@ def zone_figures_dask(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = 
         Run on this client.  Otherwise on ``scheduler`` (an address such as
         ``tcp://10.0.0.5:8786``) or, by default, on a LocalCluster of ``n_workers`` workers.
     spatial_partition : bool
-        Hilbert-shuffle the points first (skipped when they already have spatial partitions).
+        Sort the points along a Hilbert curve into spatially compact partitions first.
     npartitions : int, optional
         Partitions for an in-memory GeoDataFrame or the shuffle (default: keep the input's).
     """
@@ -114,14 +149,13 @@ def zone_figures_dask(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = 
         ddf = dask_geopandas.from_geopandas(points, npartitions=npartitions or 4)
     else:
         ddf = points
-    if ddf.crs is None:
-        from geo.errors import CoordinateSystemError
-
-        raise CoordinateSystemError("points have no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
-    if category is not None:
-        ddf = ddf[[category, ddf.geometry.name]]
-    if spatial_partition:
-        ddf = spatially_partitioned(ddf, npartitions=npartitions)
+    if isinstance(ddf, dask_geopandas.GeoSeries):
+        ddf = ddf.to_frame(name="geometry")
+    if isinstance(ddf, dask_geopandas.GeoDataFrame):
+        if ddf.crs is None:
+            raise CoordinateSystemError("points have no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
+        if ddf.geometry.name != "geometry":
+            ddf = ddf.rename_geometry("geometry")
     ctx = context or zone_context(zones, campuses=campuses, isochrones=isochrones,
                                   nearest_campus=nearest_campus, progress=progress)
     if targets is None:
@@ -130,9 +164,15 @@ def zone_figures_dask(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = 
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(dask_client(scheduler, n_workers=n_workers, processes=processes))
+        # only coordinates, category and the Hilbert index travel: a shuffle of numbers, not geometries
+        xy = ddf.map_partitions(_xy_frame, category, meta=_xy_meta(category))
+        if spatial_partition:
+            # the sort reads the points twice (quantiles of the index, then the shuffle); the
+            # first pass moves one integer column only
+            xy = xy.set_index("hilbert", npartitions=npartitions or xy.npartitions, sort=True)
         ctx_future = client.scatter(ctx, broadcast=True)
-        parts = ddf.to_delayed()
-        partials = [dask.delayed(_partition_partial)(p, ctx_future, category) for p in parts]
+        parts = xy.to_delayed()
+        partials = [dask.delayed(_partition_partial)(p, ctx_future) for p in parts]
         while len(partials) > 1:  # tree reduction, eight at a time
             partials = [dask.delayed(_add)(*partials[i:i + 8]) for i in range(0, len(partials), 8)]
         total = client.compute(partials[0]).result() if partials else ZonePartial.empty(ctx)

@@ -320,7 +320,7 @@ def zone_partial(lon: np.ndarray, lat: np.ndarray, category, ctx: ZoneContext) -
 
 def frame_partial(frame: gpd.GeoDataFrame | gpd.GeoSeries, ctx: ZoneContext, *, category: str | None = None,
                   chunk_rows: int = settings.POINTS_CHUNK_ROWS) -> ZonePartial:
-    """:func:`zone_partial` over a (Geo)DataFrame of points, chunk by chunk (a Dask partition too)."""
+    """:func:`zone_partial` over a (Geo)DataFrame of points, chunk by chunk."""
     if frame.crs is None:
         raise CoordinateSystemError("points have no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
     total = ZonePartial.empty(ctx)

@@ -204,7 +204,9 @@ def match_layer(
         :data:`REPORT_COLUMNS`; ``status`` is ``matched`` (sure), ``ambiguous`` (several OSM
         features share the name here, or one OSM feature is claimed by several places),
         ``name_elsewhere`` (the name exists only away from the traced outline),
-        ``point_only`` (only an OSM node matches), or ``no_match``.
+        ``point_only`` (only an OSM node matches), ``size_mismatch`` (the named OSM outline
+        is smaller or larger than the traced one by more than
+        :data:`geo.settings.OSM_MATCH_AREA_RATIO` allows), or ``no_match``.
     """
     if traced.crs is None or osm.crs is None:
         raise CoordinateSystemError(f"layer {layer!r}: traced and OSM features need a CRS")
@@ -270,6 +272,17 @@ def match_layer(
         mask = report["osm_key"].isin(twice) & (report["status"] == "matched")
         report.loc[mask, "status"] = "ambiguous"
         report.loc[mask, "candidates"] = report.loc[mask, "candidates"] + "; OSM feature claimed by several places"
+    # the same name on an outline of a very different size (a faculty building, a gate, a
+    # campus annex tagged with the university's name) is not the place itself
+    ratio = report["osm_area_m2"].astype(float) / report["traced_area_m2"].astype(float)
+    low, high = settings.OSM_MATCH_AREA_RATIO
+    odd = (report["status"] == "matched") & ~ratio.between(low, high)
+    if odd.any():
+        report.loc[odd, "status"] = "size_mismatch"
+        report.loc[odd, "candidates"] = (
+            report.loc[odd, "candidates"] + "; OSM outline is "
+            + ratio[odd].map(lambda r: f"{r:.2f}") + "x the traced area"
+        )
     return report
 
 

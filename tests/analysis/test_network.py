@@ -97,3 +97,22 @@ def test_osmnx_graph_conversion():
     q = frame({"id": ["q"]}, [shapely.Point(at(300, 400))])
     d = net.object_distances(network, net.attach(network, p), net.attach(network, q))
     np.testing.assert_allclose(d[0, 0], 700.0)
+
+
+def test_osm_graphml_through_the_pipeline_loader(tmp_path):
+    import networkx as nx
+    import osmnx as ox
+
+    from geo.analysis.pipeline import load_network
+
+    g = nx.MultiDiGraph(crs="EPSG:4326")
+    pts = frame({}, [shapely.Point(at(0, 0)), shapely.Point(at(400, 0)), shapely.Point(at(400, 300))]).to_crs(4326)
+    for node, p in zip((10, 20, 30), pts.geometry, strict=True):
+        g.add_node(node, x=p.x, y=p.y, street_count=1)
+    g.add_edge(10, 20, 0, length=400.0, osmid=1, oneway=False, reversed=False)
+    g.add_edge(20, 30, 0, length=300.0, osmid=2, oneway=False, reversed=False)
+    path = tmp_path / "network_walk.graphml"
+    ox.io.save_graphml(g, path)
+    network, info = load_network("osm", osm_graph=path)
+    assert info["kind"] == "osm" and "OpenStreetMap" in info["attribution"]
+    np.testing.assert_allclose(np.sort(network.edge_length_m), [300, 400], atol=0.5)

@@ -106,7 +106,9 @@ def test_nearest_campus_points_matches_brute_force():
     brute = shapely.distance(pts.geometry.to_numpy()[:, None], campuses.geometry.to_numpy()[None, :])
     want_d = brute.min(axis=1)
     spacing = settings.NEAREST_VERTEX_SPACING_M
-    assert np.all(np.abs(got["distance_m"].to_numpy() - want_d) <= spacing / 2 + 1e-6)
+    err = np.abs(got["distance_m"].to_numpy() - want_d)
+    assert np.all(err <= spacing / 2 + 1e-6)  # the guaranteed bound
+    assert np.mean(err < 1e-6) > 0.999  # the segment refinement makes it exact in practice
     assert np.all(got["distance_m"].to_numpy()[want_d == 0] == 0)
     picked = brute[np.arange(len(x)), pd.Index(["a", "b", "c"]).get_indexer(got["campus_id"])]
     assert np.all(picked - want_d <= spacing / 2 + 1e-6)  # never a campus farther than the true one

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dask_geopandas
 import geopandas as gpd
 import numpy as np
@@ -13,7 +15,8 @@ from geo import settings
 from geo.cli import main as cli_main
 from geo.layers import load_layers
 from geo.points import import_points, zone_context, zone_figures, zone_figures_dask
-from geo.points.dask_engine import dask_client
+from geo.points.arrow import hilbert_index
+from geo.points.dask_engine import _xy_frame, dask_client
 
 N = 4000
 
@@ -82,8 +85,12 @@ def test_imported_file_through_both_engines_and_the_cli(context, points, tmp_pat
                                zones=layers, category="industry")
     _same(memory, dask_result)
     out = tmp_path / "zones"
-    code = cli_main(["-q", "points", "zones", str(summary.out), "--out", str(out)])
+    # `--engine dask --scheduler ADDRESS`: any running scheduler (here an in-process one)
+    with dask_client(n_workers=2, processes=False) as client:
+        code = cli_main(["-q", "points", "zones", str(summary.out), "--engine", "dask",
+                         "--scheduler", client.scheduler.address, "--out", str(out)])
     assert code == 0
+    assert json.loads((out / "zone_points.json").read_text())["engine"] == "dask"
     table = pd.read_csv(out / "zone_points.csv")
     # the CLI builds its own context (analysis isochrones or none), but the counts are the same
     assert table["points"].tolist() == memory.zones["points"].tolist()
@@ -99,3 +106,27 @@ def test_cli_import_prints_where_rows_went(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "accepted" in text and "swapped" in text and str(tmp_path / "f.rejects.csv") in text
     assert cli_main(["-q", "points", "import", str(bad), "--lon", "lng", "--lat", "lat"]) == 1
+
+
+def test_hilbert_index_orders_a_grid_along_one_unbroken_path():
+    n = 16
+    x, y = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n)))
+    d = hilbert_index(x / (n - 1), y / (n - 1), bounds=(0, 0, 1, 1), level=4)
+    assert sorted(d) == list(range(n * n))
+    order = np.argsort(d)
+    assert np.all(np.abs(np.diff(x[order])) + np.abs(np.diff(y[order])) == 1)
+
+
+def test_hilbert_sorted_partitions_are_spatially_compact(points):
+    xy = _xy_frame(points, "industry").sort_values("hilbert")
+    core = xy[(xy["lon"] > 114.25) & (xy["lon"] < 114.55) & (xy["lat"] > 30.38) & (xy["lat"] < 30.62)]
+
+    def box_area(df):
+        return (df["lon"].max() - df["lon"].min()) * (df["lat"].max() - df["lat"].min())
+
+    # eight consecutive Hilbert runs of the core's points cover far less than eight copies of the
+    # core's box (random runs would each span nearly all of it)
+    runs = np.array_split(core, 8)
+    assert sum(box_area(r) for r in runs) < 0.5 * 8 * box_area(core)
+    shuffled = np.array_split(core.sample(frac=1, random_state=0), 8)
+    assert sum(box_area(r) for r in shuffled) > 0.9 * 8 * box_area(core)

@@ -187,3 +187,21 @@ def test_cli_import_and_conflate(layer_set, osm_dir, tmp_path, capsys):
     # traced campus = OSM campus moved 0.0008 degrees east: shift ~77 m, IoU (0.0062/0.0078)
     assert report.loc["hust-main", "centroid_shift_m"] == pytest.approx(76.7, abs=1.0)
     assert report.loc["hust-main", "iou"] == pytest.approx(0.0062 / 0.0078, abs=0.01)
+
+
+@pytest.mark.parametrize("scale", [0.6, 1.8, 0.3, 2.2])
+def test_same_name_on_an_outline_of_very_different_size_is_not_sure(scale):
+    # A named OSM outline sharing the traced campus's centre with sides scaled by `scale`:
+    # its area ratio is scale**2 (0.36 and 3.24 are within the limits, 0.09 and 4.84 not).
+    ratio = scale**2
+    low, high = settings.OSM_MATCH_AREA_RATIO
+    expected = "matched" if low <= ratio <= high else "size_mismatch"
+    cx, cy = X0 + W / 2, Y0 + H / 2
+    small = box(cx - W * scale / 2, cy - H * scale / 2, cx + W * scale / 2, cy + H * scale / 2)
+    traced = _traced([("hust-main", "华中科技大学（主校区）", "HUST", "", OSM_RECT)])
+    report = conflate.match_layer(traced, _osm([("华中科技大学", {}, small)]), layer="campuses")
+    assert report.iloc[0]["status"] == expected
+    assert report.iloc[0]["osm_area_m2"] / report.iloc[0]["traced_area_m2"] == pytest.approx(ratio, rel=1e-6)
+    layers, _ = conflate.conflate_layers({"campuses": traced}, _osm([("华中科技大学", {}, small)]),
+                                         targets={"campuses": ("campuses",)})
+    assert (layers["campuses"].iloc[0]["source"] == "osm") == (expected == "matched")
