@@ -510,7 +510,7 @@ def _vector_overlay(gdf: gpd.GeoDataFrame, *, entry: LayerEntry, style: LayerSty
         legend.append({"layer": entry.style, "label": style.label, "shape": shape, "style": style.path_options})
     out = gpd.GeoDataFrame(props, geometry=shown.geometry.values, crs=settings.STORAGE_CRS)
     data = json.loads(out.to_json(drop_id=True))
-    options = {"style": style.path_options, "attribution": _attribution(gdf, entry)}
+    options = {"style": style.path_options, "attribution": _attribution(gdf, entry), "legend_key": entry.style}
     return data, options, legend
 
 
@@ -643,7 +643,8 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: _Inputs, documents:
         if entry.kind == "raster":
             url, bounds, item = raster_image(inputs.analysis_dir / f"{entry.name}.tif", style=style)
             group.add_child(_ImageOverlay(url, bounds, {"opacity": style.path_options.get("opacity", 0.6),
-                                                        "attribution": "Analysis: corridor analyse"}))
+                                                        "attribution": "Analysis: corridor analyse",
+                                                        "legend_key": entry.style}))
             legend.append(item)
         else:
             gdf = _filter_entry(frames[entry.name], entry, frames)

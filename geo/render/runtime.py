@@ -17,7 +17,7 @@ RUNTIME_JS = r"""
 window.corridor = (function () {
   "use strict";
   var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
-  var state = {map: null, system: "wgs84", overlays: [], features: {}, index: []};
+  var state = {map: null, system: "wgs84", overlays: [], features: {}, index: [], groups: {}};
 
   function inChina(lon, lat) {
     return lon > 72.004 && lon < 137.8347 && lat > 0.8293 && lat < 55.8271;
@@ -78,8 +78,9 @@ window.corridor = (function () {
     return system;
   }
 
-  function register(group, parent) {
+  function register(group, parent, key) {
     state.overlays.push(group);
+    if (key) { state.groups[key] = parent; }
     if (state.system !== "wgs84") { shiftLayer(group, state.system); }
     group.addTo(parent);
     return group;
@@ -100,10 +101,23 @@ window.corridor = (function () {
         if (p._search) { state.index.push({label: p._search, id: p.id, layer: layer, parent: parent}); }
       }
     });
-    return register(group, parent);
+    return register(group, parent, opts.legend_key);
   }
   function addImage(parent, url, bounds, opts) {
-    return register(L.imageOverlay(url, bounds, opts || {}), parent);
+    return register(L.imageOverlay(url, bounds, opts || {}), parent, (opts || {}).legend_key);
+  }
+
+  // Show a legend row only while its layer is on the map, so a map with many optional
+  // layers keeps a short legend.  Rows whose layer is unknown stay visible.
+  function refreshLegend() {
+    var map = state.map;
+    if (!map) { return; }
+    var rows = document.querySelectorAll(".corridor-legend-item");
+    Array.prototype.forEach.call(rows, function (row) {
+      var key = (row.getAttribute("data-layer") || "").replace(/-no-data$/, "");
+      var group = state.groups[key];
+      row.style.display = !group || map.hasLayer(group) ? "" : "none";
+    });
   }
 
   function search(query) {
@@ -217,15 +231,19 @@ window.corridor = (function () {
       setSystem(e.layer && e.layer.options && e.layer.options.gcj02 ? "gcj02" : "wgs84");
     });
     if (config.initial_system && config.initial_system !== "wgs84") { setSystem(config.initial_system); }
+    map.on("overlayadd overlayremove", refreshLegend);
+    map.whenReady(function () { setTimeout(refreshLegend, 0); });
   }
 
   return {state: state, init: init, addGeoJson: addGeoJson, addImage: addImage, setSystem: setSystem,
+    refreshLegend: refreshLegend,
           search: search, goTo: goTo, wgsToGcj: wgsToGcj,
           get system() { return state.system; }, get features() { return state.features; }};
 })();
 """
 
 RUNTIME_CSS = """
+.leaflet-control-layers-expanded { max-height: 52vh; overflow-y: auto; font-size: 12px; }
 .corridor-info { background: rgba(255,255,255,0.94); padding: 6px 10px; max-width: 340px;
   font: 13px/1.35 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
 .corridor-title { font-weight: 700; font-size: 15px; }

@@ -210,3 +210,27 @@ def test_measure_tool_measures_an_area_like_pyproj(page, rendered):
     expected_m2 = abs(Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)[0])
     assert measured_m2 == pytest.approx(expected_m2, rel=0.01)
     assert page.errors() == []
+
+
+_LEGEND_SHOWN = ("Array.from(document.querySelectorAll('.corridor-legend-item'))"
+                 ".filter(l => l.style.display !== 'none').map(l => l.dataset.layer)")
+
+
+def test_legend_lists_only_the_layers_on_the_map(page, rendered):
+    # The overview carries every catalogue layer, most switched off: the legend shows a row
+    # only for layers that are on the map, and follows the layer control.
+    page.open(rendered.written["overview"])
+    groups = "Object.keys(corridor.state.groups)"
+    on_map = page.evaluate(f"{groups}.filter(k => corridor.state.map.hasLayer(corridor.state.groups[k]))")
+    off_map = page.evaluate(f"{groups}.filter(k => !corridor.state.map.hasLayer(corridor.state.groups[k]))")
+    assert on_map and off_map
+    hidden_key = off_map[0]
+    label = load_styles().layers[hidden_key].label
+    shown = page.evaluate(_LEGEND_SHOWN)
+    assert sorted(k for k in shown if not k.endswith("-no-data")) == sorted(on_map)
+    assert hidden_key not in shown
+    _toggle_overlay(page, label)
+    assert hidden_key in page.evaluate(_LEGEND_SHOWN)
+    _toggle_overlay(page, label)
+    assert hidden_key not in page.evaluate(_LEGEND_SHOWN)
+    assert page.errors() == []
