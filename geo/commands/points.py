@@ -52,7 +52,8 @@ def register(sub) -> None:
     zon.add_argument("--engine", choices=("memory", "dask"), default="memory",
                      help="memory: chunked in this process (default); dask: partitioned on a Dask cluster")
     zon.add_argument("--scheduler", metavar="ADDRESS",
-                     help="Dask scheduler address (tcp://host:8786); default a LocalCluster on this machine")
+                     help="Dask scheduler address (tcp://host:8786; the workers must see POINTS at the same path); "
+                          "default a LocalCluster on this machine")
     zon.add_argument("--workers", type=int, default=settings.DASK_LOCAL_WORKERS,
                      help="workers of the LocalCluster when no --scheduler is given")
     zon.add_argument("--category", help="category column (default: the one recorded at import)")

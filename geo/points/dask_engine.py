@@ -6,8 +6,9 @@
 1. reduces every partition to WGS-84 lon/lat, the category and a Hilbert-curve index over
    the study region (a GeoParquet path is decoded from its WKB without building shapely
    geometries);
-2. spatially partitions the points by sorting on the Hilbert index (``set_index``), so
-   each partition covers a compact area; only numbers and categories are shuffled, never
+2. spatially partitions the points by sorting on the Hilbert index (``set_index`` with
+   boundaries from a light sampling pass, :func:`hilbert_divisions`), so each partition
+   covers a compact area; only numbers and Arrow-backed categories are shuffled, never
    geometry objects (``spatial_partition=False`` skips this step);
 3. broadcasts the small layers (zones, campus index, isochrones: a :class:`ZoneContext`
    of a few MB) to every worker once (``client.scatter(..., broadcast=True)``);
@@ -41,6 +42,7 @@ from geo.points.zones import (
     ZonePartial,
     finish,
     firm_targets,
+    parquet_geometry_column,
         zone_context,
     zone_partial,
 )
@@ -53,9 +55,13 @@ def read_points_dask(path: str | Path, *, category: str | None = None):
     straight to coordinates per partition; no shapely geometry is built).
     """
     import dask.dataframe as dd
+    import pyarrow.parquet as pq
 
-    columns = ["geometry"] + ([category] if category else [])
-    return dd.read_parquet(str(path), columns=columns, split_row_groups=True)
+    path = Path(path)
+    first = path if path.is_file() else min(path.rglob("*.parquet"))
+    column = parquet_geometry_column(pq.read_schema(first).metadata, path=first)
+    ddf = dd.read_parquet(str(path), columns=[column] + ([category] if category else []), split_row_groups=True)
+    return ddf.rename(columns={column: "geometry"}) if column != "geometry" else ddf
 
 
 def _xy_frame(part: pd.DataFrame, category: str | None) -> pd.DataFrame:
@@ -69,7 +75,8 @@ def _xy_frame(part: pd.DataFrame, category: str | None) -> pd.DataFrame:
         lon, lat, _ = wkb_point_xy(pa.array(geom.to_numpy(dtype=object), type=pa.binary()))
     out = pd.DataFrame({"lon": lon, "lat": lat, "hilbert": hilbert_index(lon, lat)}, index=part.index)
     if category:
-        out["category"] = part[category].astype(object).to_numpy()
+        # Arrow-backed text shuffles as Arrow buffers, not as pickled Python strings
+        out["category"] = pd.array(part[category].astype(object).to_numpy(), dtype="string[pyarrow]")
     return out
 
 
@@ -77,8 +84,37 @@ def _xy_meta(category: str | None) -> pd.DataFrame:
     meta = pd.DataFrame({"lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float),
                          "hilbert": pd.Series(dtype=np.int64)})
     if category:
-        meta["category"] = pd.Series(dtype=object)
+        meta["category"] = pd.Series(dtype="string[pyarrow]")
     return meta
+
+
+def _hilbert_sample(part: pd.DataFrame, step: int) -> np.ndarray:
+    h = np.sort(_xy_frame(part[["geometry"]], None)["hilbert"].to_numpy())
+    if not len(h):
+        return h
+    return np.unique(np.r_[h[::step], h[-1]])  # every step-th value, and the largest
+
+
+def hilbert_divisions(ddf, npartitions: int, *, client, step: int = 1000) -> list[int]:
+    """Hilbert-index boundaries giving partitions of about equal size.
+
+    One light pass reads only the geometry, and keeps every ``step``-th sorted index of each
+    partition; the boundaries are quantiles of that sample (so the shuffle that follows does
+    not need Dask's own quantile pass over all columns).
+    """
+    import dask
+
+    samples = client.compute([dask.delayed(_hilbert_sample)(p, step) for p in ddf[["geometry"]].to_delayed()],
+                             sync=True)
+    nonempty = [s for s in samples if len(s)]
+    if not nonempty:
+        return [0, 1]
+    sample = np.concatenate(nonempty)  # holds every partition's smallest and largest index
+    inner = np.quantile(sample, np.linspace(0, 1, npartitions + 1)[1:-1], method="inverted_cdf")
+    divisions = np.unique(np.r_[sample.min(), inner, sample.max()].astype(np.int64))
+    if len(divisions) < 2:
+        divisions = np.r_[divisions, divisions[-1] + 1]
+    return divisions.tolist()
 
 
 @contextlib.contextmanager
@@ -167,9 +203,8 @@ def zone_figures_dask(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = 
         # only coordinates, category and the Hilbert index travel: a shuffle of numbers, not geometries
         xy = ddf.map_partitions(_xy_frame, category, meta=_xy_meta(category))
         if spatial_partition:
-            # the sort reads the points twice (quantiles of the index, then the shuffle); the
-            # first pass moves one integer column only
-            xy = xy.set_index("hilbert", npartitions=npartitions or xy.npartitions, sort=True)
+            divisions = hilbert_divisions(ddf, npartitions or xy.npartitions, client=client)
+            xy = xy.set_index("hilbert", divisions=divisions)
         ctx_future = client.scatter(ctx, broadcast=True)
         parts = xy.to_delayed()
         partials = [dask.delayed(_partition_partial)(p, ctx_future) for p in parts]

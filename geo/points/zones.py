@@ -335,11 +335,9 @@ def frame_partial(frame: gpd.GeoDataFrame | gpd.GeoSeries, ctx: ZoneContext, *, 
     return total
 
 
-def iter_parquet_points(path: str | Path, *, category: str | None = None,
-                        chunk_rows: int = settings.POINTS_CHUNK_ROWS) -> Iterator[tuple]:
-    """Yield (lon, lat, category) arrays chunk by chunk from a points GeoParquet, no geometries built."""
-    pf = pq.ParquetFile(path)
-    meta = pf.schema_arrow.metadata or {}
+def parquet_geometry_column(metadata: dict | None, *, path) -> str:
+    """The geometry column of a points GeoParquet, refusing one whose CRS is not WGS-84."""
+    meta = metadata or {}
     geo = json.loads(meta[b"geo"]) if b"geo" in meta else {"primary_column": "geometry"}
     column = geo["primary_column"]
     crs = geo.get("columns", {}).get(column, {}).get("crs")
@@ -348,6 +346,14 @@ def iter_parquet_points(path: str | Path, *, category: str | None = None,
 
         if not pyproj.CRS.from_user_input(crs).equals(pyproj.CRS(settings.STORAGE_CRS), ignore_axis_order=True):
             raise CoordinateSystemError(f"{path}: points are not in WGS-84; import them with `corridor points import`")
+    return column
+
+
+def iter_parquet_points(path: str | Path, *, category: str | None = None,
+                        chunk_rows: int = settings.POINTS_CHUNK_ROWS) -> Iterator[tuple]:
+    """Yield (lon, lat, category) arrays chunk by chunk from a points GeoParquet, no geometries built."""
+    pf = pq.ParquetFile(path)
+    column = parquet_geometry_column(pf.schema_arrow.metadata, path=path)
     columns = [column] + ([category] if category else [])
     for batch in pf.iter_batches(batch_size=chunk_rows, columns=columns):
         lon, lat, _ = wkb_point_xy(batch.column(column))

@@ -148,3 +148,10 @@ def test_firm_targets_of_the_real_layers():
     assert sorted(hust) == [500, 1000]
     # the district-wide figure attached to 智谷 is not set against 智谷's own count
     assert ("zhigu", "high_tech_firms_district") not in t.index
+
+
+def test_a_geoparquet_not_in_wgs84_is_refused(hand_made, tmp_path):
+    path = tmp_path / "utm.parquet"
+    hand_made["points"].to_crs(settings.METRIC_CRS).to_parquet(path)
+    with pytest.raises(CoordinateSystemError, match="not in WGS-84"):
+        _figures(hand_made, points=path)
