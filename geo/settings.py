@@ -181,7 +181,10 @@ POINTS_CHUNK_ROWS = 1_000_000
 #: Rows per Parquet row group of imported points: the unit a Dask partition reads.
 POINTS_ROW_GROUP_ROWS = 250_000
 #: Zone layers that point counts are reported for, in report order.
-POINT_ZONE_LAYERS = ("zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts", "cities")
+POINT_ZONE_LAYERS = (
+    "zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts", "cities",
+    "citywide_belts", "citywide_corridors", "science_city",
+)
 #: Firm figures the documents give for zones but which no layer carries as a figure column.
 FIRM_TARGETS_FILE = Path(__file__).resolve().parent / "data" / "firm_targets.yml"
 #: Nearest-campus distances are binned for the per-zone median/p90 (bins sum exactly across

@@ -144,8 +144,9 @@ def test_firm_targets_of_the_real_layers():
     # 南湖硅巷 400+ (on the lane's centre line, carried to its corridor), 武昌 10,000, 环华科大 500 + 1,000
     assert t.loc[("lane-nanhu-corridor", "science_firms"), "figure_count"] == 400
     assert t.loc[("district-wuchang", "digital_economy_core_firms"), "figure_count"] == 10_000
-    hust = t.xs("belt-hust-cug")["figure_count"]
+    hust = t.xs("belt-hust-ehtz")["figure_count"]  # 环华科大创新发展带 (东湖高新区), wuhan_innovation_2026
     assert sorted(hust) == [500, 1000]
+    assert "belt-hust-cug" not in t.index.get_level_values(0)  # the 2024 Hongshan belt has no firm target
     # the district-wide figure attached to 智谷 is not set against 智谷's own count
     assert ("zhigu", "high_tech_firms_district") not in t.index
 
