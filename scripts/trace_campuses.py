@@ -147,11 +147,15 @@ CAMPUSES.append(dict(
         "(zh-wiki, 八一路 x 科技小路 30.5381,114.3468; the 2021 Zhigu report places 小洪山科学城 at "
         "that crossing 'backing north onto CAS Wuhan'); north edge the 东湖 shore (水生所 on 东湖南路); "
         "west edge 东三路 side, east edge the WHU fence. Institutes (分院, 水生所, 精密测量院, 岩土所) "
-        "treated as one fenced campus; smaller outlying plots excluded."),
+        "treated as one fenced campus; smaller outlying plots excluded. The 小洪山科学城 plot at "
+        "八一路 x 科技小路 (layer zhigu, which the report says backs north onto CAS) is left out "
+        "as a notch in the south edge."),
     rings=[[
         (114.3418, 30.5392),  # SW: 八一路 (west of 科技小路)
-        (114.3468, 30.5388),  # S: 八一路 at 科技小路 (小洪山站)
-        (114.3505, 30.5390),  # SE: 小洪山科学城 site / WHU fence
+        (114.3452, 30.5396),  # S: 八一路, west corner of the 小洪山科学城 plot
+        (114.3455, 30.5415),  # notch: the 科学城 plot's north-west corner (CAS lies north of it)
+        (114.3477, 30.5402),  # notch: the plot's north-east corner
+        (114.3505, 30.5392),  # SE: 八一路 east of the plot / WHU fence
         (114.3522, 30.5420),  # E: WHU fence
         (114.3535, 30.5448),  # NE: 东湖南路
         (114.3470, 30.5478),  # N: 东湖 shore (水生所)

@@ -65,8 +65,13 @@ N = {
     "SGH": (114.3455, 30.5537),       # 洪山路 / 东湖路 / 东湖南路 at 水果湖
     "BY_D1": (114.3440, 30.5436),     # 八一路 x 东一路
     "BY_D3": (114.3462, 30.5410),     # 八一路 x 东三路
-    "BY_LS": (114.3523, 30.5359),     # 八一路 x 珞狮北路 (8号线 小洪山站)
-    "BY_KJ": (114.3578, 30.5356),     # 八一路 x 科技小路 (小洪山科学城)
+    # BY_LS converts to WGS-84 (114.3468, 30.5383), i.e. onto the zh-wiki 小洪山站 (WGS-84
+    # 114.34683, 30.53810), which zh-wiki (citing 中铁十二局, 2019) places at 八一路 x 科技小路,
+    # not at 珞狮北路.  So this node is really the 科技小路 crossing; where 珞狮北路 meets 八一路
+    # (east of it) is not anchored.  Node names kept for stability; see the audit
+    # (scripts/audit_traced_positions.py, tests/data/anchors/wuhan_anchors.csv).
+    "BY_LS": (114.3523, 30.5359),     # 八一路 at 8号线 小洪山站 (= 科技小路 crossing per zh-wiki)
+    "BY_KJ": (114.3578, 30.5356),     # 八一路, ~520 m east of 小洪山站 (formerly taken as 科技小路; unanchored)
     "BY_GB": (114.3625, 30.5355),     # 八一路 x 广八路
     "BY_ZDQ": (114.3815, 30.5368),    # 八一路 x 卓刀泉北路 (Ctrip POI 八一路483号, GCJ)
     "D3N": (114.3472, 30.5522),       # 东三路 north end on 东湖南路
@@ -113,8 +118,10 @@ ROADS = [
     ("road-luoyu-donglu", "珞喻东路", "East Luoyu Road", "primary",
      ["GGGC", (114.4075, 30.5070), "GSK", (114.4190, 30.5066), "GGDD", (114.4323, 30.5055),
       (114.4390, 30.5056), (114.4448, 30.5084), (114.4629, 30.5090)], 150),
+    # zh-wiki 中南路站 (WGS-84 114.32694, 30.53917, under 中南路) lies ~340 m west of this
+    # centreline; a single anchor, so the line is kept and its uncertainty raised to 350 m.
     ("road-zhongnan-lu", "中南路", "Zhongnan Road", "primary",
-     ["ZNK", (114.3372, 30.5385), "HSGC_S"], 150),
+     ["ZNK", (114.3372, 30.5385), "HSGC_S"], 350),
     ("road-zhongbei-lu", "中北路", "Zhongbei Road", "primary",
      ["HSGC_N", (114.3440, 30.5560), (114.3470, 30.5660), (114.3500, 30.5760), "YY_ZB"], 250),
     ("road-hongshan-lu", "洪山路", "Hongshan Road", "secondary",
@@ -133,8 +140,10 @@ ROADS = [
      ["ZDQ", (114.3731, 30.5235), (114.3752, 30.5290), (114.3790, 30.5335), "BY_ZDQ", "ZDQN"], 150),
     ("road-zhuodaoquan-nanlu", "卓刀泉南路", "South Zhuodaoquan Road", "secondary",
      ["ZDQ", (114.3740, 30.5110), "XC_ZDQ"], 250),
+    # north end drawn at the 小洪山站 node, which zh-wiki puts at 科技小路 rather than 珞狮北路:
+    # the real 珞狮北路 may meet 八一路 several hundred metres further east -> 400 m.
     ("road-luoshi-beilu", "珞狮北路", "North Luoshi Road", "secondary",
-     ["BY_LS", (114.3522, 30.5315), "JDK"], 150),
+     ["BY_LS", (114.3522, 30.5315), "JDK"], 400),
     ("road-luoshi-nanlu", "珞狮南路", "South Luoshi Road", "primary",
      ["JDK", "MFS", "XC_LS", "NL_LS", (114.3495, 30.4930), "SZS_W"], 250),
     ("road-guangba-lu", "广八路", "Guangba Road", "tertiary",
@@ -269,21 +278,29 @@ def build_zhigu():
         "subdistricts": "中南路街道;水果湖街道;珞珈山街道",
         "area_km2_measured": round(a, 3),
     }, poly)
-    # 小洪山科学城: plot N of 八一路 at 科技小路, W of WHU, S of 中科院武汉分院
-    kj = P("BY_KJ")
-    plot_gcj = [(kj[0] - 0.0016, kj[1] + 0.00045), (kj[0] + 0.0006, kj[1] - 0.00005),
-                (kj[0] + 0.0009, kj[1] + 0.0018), (kj[0] - 0.0013, kj[1] + 0.0023)]
-    plot = Polygon([w(p) for p in plot_gcj])
+    # 小洪山科学城: plot N of 八一路 at 科技小路, W of WHU, S of 中科院武汉分院.
+    # Moved (audit) from the unanchored BY_KJ node ~520 m east onto the 八一路 x 科技小路
+    # crossing as located by the WGS-84 zh-wiki 小洪山站 (114.3468306, 30.5381000; station body
+    # '布置在八一路与科技小路交叉路口处'), which the 2021 report names as the site's corner.
+    # Same ~200 m x ~230 m block shape, now written in WGS-84 directly (no conversion).
+    xhs_st = (114.3468306, 30.5381000)   # 小洪山站, WGS-84 (zh-wiki)
+    # south edge follows 八一路, which runs WNW from the station (rising ~0.0013 deg in 160 m)
+    plot_wgs = [(xhs_st[0] - 0.0016, xhs_st[1] + 0.0015), (xhs_st[0] + 0.0006, xhs_st[1] + 0.0002),
+                (xhs_st[0] + 0.0009, xhs_st[1] + 0.0021), (xhs_st[0] - 0.0013, xhs_st[1] + 0.0034)]
+    plot = Polygon([(round(x, 6), round(y, 6)) for x, y in plot_wgs])
     assert plot.is_valid
     xhs = feature({
         "id": "xiaohongshan-science-city", "name_zh": "小洪山科学城",
         "name_en": "Xiaohongshan Science City", "kind": "project_site", "source": "traced",
         "source_detail": (
             "Schematic plot on the north side of 八一路 at its junction with 科技小路 (report: '位于八一路和科技"
-            f"小路交叉口, 北靠中科院武汉分院, 东临武汉大学'); ~{200:.0f} m x ~{230:.0f} m block drawn west of 科技小路, "
-            "south of the 中科院武汉分院 compound. Junction placed from the 八一路 trace (GCJ-02 anchors, "
-            "converted). Plot outline is not surveyed."),
-        "uncertainty_m": 200, "ref": ZHIGU_REF,
+            f"小路交叉口, 北靠中科院武汉分院, 东临武汉大学'); ~{200:.0f} m x ~{230:.0f} m block drawn north of 八一路 "
+            "at the crossing, south of the 中科院武汉分院 compound. Crossing located by the WGS-84 zh-Wikipedia "
+            "小洪山站 coordinate (30.5381000 N 114.3468306 E), whose article places the station body at "
+            "'八一路与科技小路交叉路口' (citing 中铁十二局, 2019); the report independently names the same crossing. "
+            "Moved ~520 m west in the position audit (tests/data/anchors/wuhan_anchors.csv): the earlier plot sat "
+            "on an unanchored 八一路 node east of the station. Plot outline and extent are not surveyed."),
+        "uncertainty_m": 150, "ref": ZHIGU_REF,
         "figures": [fig("floor_area", 110000, "m2", "约11万方高质量产业空间",
                         "二、主要工作及成效 (三) para 1")],
         "area_m2_measured": round(area_km2(plot) * 1e6),
@@ -306,6 +323,20 @@ def build_sites_zhigu():
     }, Point(p))]
 
 
+# Per-road findings of the position audit (scripts/audit_traced_positions.py), appended to
+# source_detail.
+ROAD_NOTES = {
+    "road-zhongnan-lu": (
+        " Audit: the WGS-84 zh-Wikipedia 中南路站 (30°32'21\"N 114°19'37\"E, station under 中南路 in front of "
+        "中商广场) lies ~340 m west of this centreline. Only one anchor, so the line was not moved; "
+        "uncertainty raised from 150 to 350 m."),
+    "road-luoshi-beilu": (
+        " Audit: the north end is the node that coincides with the WGS-84 zh-Wikipedia 小洪山站, which the "
+        "article places at 八一路 x 科技小路, not at 珞狮北路; the real 珞狮北路 / 八一路 junction is not "
+        "anchored and may lie several hundred metres east. Uncertainty raised from 150 to 400 m."),
+}
+
+
 def build_roads():
     feats = []
     for rid, zh, en, hw, items, unc in ROADS:
@@ -319,7 +350,7 @@ def build_roads():
                 "the crossing roads; vertex table in GCJ-02 anchored on Wuhan bus-stop records (route 703 "
                 "along 武珞路/珞喻路/珞喻东路), 8号线/2号线 station order, the WGS-84 小洪山站 (zh-wiki), and POIs with stated addresses, "
                 "converted to WGS-84 with prcoords. Intermediate vertices away from anchors are "
-                "interpolated from the known road layout."),
+                "interpolated from the known road layout." + ROAD_NOTES.get(rid, "")),
             "uncertainty_m": unc, "ref": None, "figures": [],
             "length_km": round(length_km(line), 3),
         }, line))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -147,16 +146,5 @@ def test_traced_features_state_their_provenance(real_layers, documents):
                 assert fig.get("ref") in documents, (name, f["id"], fig)
 
 
-# Independent WGS-84 anchors (metro stations at campus gates, zh-Wikipedia infoboxes).
-ANCHORS = [
-    ("cas-wuhan-xiaohongshan", 114.3468, 30.5381),  # 小洪山站, 八一路 edge of CAS Wuhan
-    ("hust-main", 114.40938, 30.50966),  # 华中科技大学站, 珞喻路 at the south gate
-]
-
-
-@pytest.mark.parametrize(("campus_id", "lon", "lat"), ANCHORS)
-def test_campus_edges_meet_independent_wgs84_anchors(real_layers, campus_id, lon, lat):
-    campuses = real_layers["campuses"].to_crs(32650).set_index("id")
-    anchor = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(32650).iloc[0]
-    campus = campuses.loc[campus_id]
-    assert campus.geometry.boundary.distance(anchor) <= min(campus["uncertainty_m"], 200)
+# Positions against independent WGS-84 anchors (metro stations, lake soundings) are checked
+# in tests/test_anchors.py from tests/data/anchors/wuhan_anchors.csv.
