@@ -16,7 +16,7 @@ Coordinate systems of the reference coordinates
 Most published coordinates for Wuhan places come from Chinese map services and are *not*
 WGS-84.  Every vertex table below is tagged with the system it was written in:
   * ``GCJ`` tables (Hongshan, metre-scale detail) were laid out on GCJ-02 anchors and are
-    converted with ``prcoords.gcj_wgs_bored`` (inverse of the GCJ-02 obfuscation, ~1 m).
+    converted with ``geo.crs.convert_coords`` (exact iterative inverse of the GCJ-02 obfuscation).
     GCJ-02 anchors used: Wuhan bus line 703 stop coordinates along 珞喻路 (街道口 114.34608
     30.52886, 广埠屯 114.36232 30.52367, 光谷广场 114.40058 30.50562, 关山口/华科 south gate
     114.41163 30.50722); Amap 武汉大学 114.361774 30.540364; Amap 华中农业大学 114.355923
@@ -36,24 +36,27 @@ Metrics (area, length) are computed in UTM zone 50N (EPSG:32650).
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
-import numpy as np
-import shapely
-from prcoords import bd_gcj, gcj_wgs_bored
-from pyproj import Transformer
 from shapely import affinity
-from shapely.geometry import LineString, Point, Polygon, mapping, shape
+from shapely.geometry import LineString, Point, Polygon, shape
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
+from tracing import (
+    TRACED,
+    check_unique_ids,
+    feature,
+    fig,
+    from_utm,
+    gcj,
+    load_features,
+    to_utm,
+    to_wgs84,
+    write_json,
+    write_layer,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "layers" / "traced"
-
-_TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True).transform
-_TO_WGS = Transformer.from_crs("EPSG:32650", "EPSG:4326", always_xy=True).transform
+OUT = TRACED
 
 SEC_BELTS = "因地制宜推进环大学创新发展带建设"
 SEC_CHAIN = "全省政府层面率先实施「先投后股」改革 para 7-9"
@@ -63,40 +66,9 @@ SEC_UP = "推进「工业上楼」扩容环大学创新空间"
 # --------------------------------------------------------------------------------------
 # coordinate helpers
 # --------------------------------------------------------------------------------------
-def gcj(lon: float, lat: float) -> tuple[float, float]:
-    """GCJ-02 (lon, lat) -> WGS-84 (lon, lat)."""
-    c = gcj_wgs_bored((lat, lon))
-    return (c.lon, c.lat)
-
-
-def bd(lon: float, lat: float) -> tuple[float, float]:
-    """BD-09 (lon, lat) -> WGS-84 (lon, lat)."""
-    g = bd_gcj((lat, lon))
-    return gcj(g.lon, g.lat)
-
-
-def wgs_ring(pts, system: str):
-    if system == "GCJ":
-        return [gcj(*p) for p in pts]
-    if system == "BD":
-        return [bd(*p) for p in pts]
-    return [tuple(p) for p in pts]
-
-
-def _apply(fn, g):
-    return shapely.transform(g, lambda xy: np.column_stack(fn(xy[:, 0], xy[:, 1])))
-
-
-def to_utm(g):
-    return _apply(_TO_UTM, g)
-
-
-def to_wgs(g):
-    return _apply(_TO_WGS, g)
-
-
 def poly(pts, system: str) -> Polygon:
-    p = Polygon(wgs_ring(pts, system))
+    """Polygon from a vertex table in ``system`` ("GCJ", "BD" or "WGS"), in WGS-84."""
+    p = Polygon(to_wgs84(pts, system))
     if not p.is_valid:
         raise ValueError(f"invalid polygon: {explain_validity(p)}")
     return p
@@ -109,49 +81,21 @@ def rect_gcj(lon: float, lat: float, w_m: float, h_m: float, rot_deg: float = 0.
                  (c.x + w_m / 2, c.y + h_m / 2), (c.x - w_m / 2, c.y + h_m / 2)])
     if rot_deg:
         r = affinity.rotate(r, rot_deg, origin=c)
-    return to_wgs(r)
+    return from_utm(r)
 
 
 def scale_to_area(p: Polygon, target_km2: float) -> Polygon:
     """Scale a schematic outline about its centroid so that its UTM area equals target_km2."""
     u = to_utm(p)
     f = math.sqrt(target_km2 * 1e6 / u.area)
-    return to_wgs(affinity.scale(u, xfact=f, yfact=f, origin=u.centroid))
+    return from_utm(affinity.scale(u, xfact=f, yfact=f, origin=u.centroid))
 
 
 def belt_band(parts, buffer_m: float) -> Polygon:
     """Planning band: convex hull of the universities and the carriers, widened by buffer_m."""
     u = unary_union([to_utm(g) for g in parts])
     hull = u.convex_hull.buffer(buffer_m, quad_segs=4)
-    return to_wgs(hull.simplify(5))
-
-
-def rnd(obj):
-    if isinstance(obj, float):
-        return round(obj, 6)
-    if isinstance(obj, (list, tuple)):
-        return [rnd(x) for x in obj]
-    if isinstance(obj, dict):
-        return {k: rnd(v) for k, v in obj.items()}
-    return obj
-
-
-def fig(name, value, unit, original, ref, section):
-    return {"name": name, "value": value, "unit": unit, "original": original,
-            "ref": ref, "section": section}
-
-
-def feature(props: dict, geom) -> dict:
-    if not geom.is_valid:
-        raise ValueError(f"{props['id']}: invalid geometry: {explain_validity(geom)}")
-    return {"type": "Feature", "properties": props, "geometry": rnd(mapping(geom))}
-
-
-def write_fc(layer: str, feats: list[dict]) -> None:
-    fc = {"type": "FeatureCollection", "name": layer, "coordinate_system": "WGS-84",
-          "features": feats}
-    (OUT / f"{layer}.geojson").write_text(json.dumps(fc, ensure_ascii=False, indent=2) + "\n",
-                                          encoding="utf-8")
+    return from_utm(hull.simplify(5))
 
 
 # --------------------------------------------------------------------------------------
@@ -215,8 +159,7 @@ def campus_shapes() -> dict:
     path = OUT / "campuses.geojson"
     if not path.exists():
         return own
-    feats = {f["properties"]["id"]: shape(f["geometry"])
-             for f in json.loads(path.read_text(encoding="utf-8"))["features"]}
+    feats = load_features(path)
     out = {}
     for key, ids in CAMPUS_IDS.items():
         got = [feats[i] for i in ids if i in feats]
@@ -288,7 +231,7 @@ def build_hongshan():
 # --------------------------------------------------------------------------------------
 # attributes
 # --------------------------------------------------------------------------------------
-ANCHORS_HS = ("GCJ-02 anchors converted to WGS-84 with prcoords.gcj_wgs_bored: bus line 703 stops "
+ANCHORS_HS = ("GCJ-02 anchors converted to WGS-84 with geo.crs.convert_coords: bus line 703 stops "
               "on 珞喻路 (街道口 114.34608,30.52886; 广埠屯 114.36232,30.52367; 光谷广场 "
               "114.40058,30.50562; 关山口 114.41163,30.50722), Amap 华中农业大学 114.355923,30.472223")
 
@@ -386,7 +329,7 @@ def park_features(parks):
               "武汉中心城区规划面积最大的都市工业园", H, SEC_UP + " para 5")]),
         ("park-fiberhome-valley", "烽火创新谷", "FiberHome Innovation Valley", "belt-hust-cug", 600,
          H, "WeChat store POI with offset_type 1 (GCJ-02) 114.402632,30.523748 converted with "
-            "prcoords; plot of plausible size (~8 ha) centred on it.", []),
+            "geo.crs.convert_coords; plot of plausible size (~8 ha) centred on it.", []),
         ("park-rongchuang-zhigu", "融创智谷", "Rongchuang Zhigu", "belt-hzau", 400, H,
          "Project point of 融创智谷二期 (文化大道555号), GCJ-02 114.320896,30.455031, converted; "
          "plot of plausible size (~10 ha) centred on it.", []),
@@ -654,8 +597,7 @@ def write_json_extras():
     cities = {}
     for name, d in CORRIDOR_CITIES.items():
         cities[name] = dict(d, ref="guanggu_corridor", section="一、产业融合协同推进 item 四 (支持发展特色产业功能组团)")
-    (OUT / "corridor_cities.json").write_text(json.dumps(cities, ensure_ascii=False, indent=2) + "\n",
-                                              encoding="utf-8")
+    write_json(cities, OUT / "corridor_cities.json")
     H = "hongshan_belts_2024"
     figs = [
         dict(fig("central_city_industrial_land", 5000025, "m2", "7500余亩位于中心城区的宝贵产业用地", H,
@@ -666,8 +608,7 @@ def write_json_extras():
         dict(fig("pre_investment_fund_pool", 200000000, "yuan", "设立首期规模2亿元资金池", H,
                  "全省政府层面率先实施「先投后股」改革 para 2"), place="洪山区"),
     ]
-    (OUT / "district_figures.json").write_text(json.dumps(figs, ensure_ascii=False, indent=2) + "\n",
-                                               encoding="utf-8")
+    write_json(figs, OUT / "district_figures.json")
 
 
 def report(layers):
@@ -695,11 +636,9 @@ def main():
         "corridor": corridor_features(),
         "corridor_ecology": ecology_features(),
     }
-    ids = [f["properties"]["id"] for fs in layers.values() for f in fs]
-    if len(ids) != len(set(ids)):
-        raise ValueError("duplicate ids")
+    check_unique_ids(f for fs in layers.values() for f in fs)
     for layer, feats in layers.items():
-        write_fc(layer, feats)
+        write_layer(layer, feats)
     write_json_extras()
     report(layers)
 

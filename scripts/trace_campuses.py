@@ -4,7 +4,7 @@ Writes layers/traced/campuses.geojson (format: layers/traced/FORMAT.md).
 
 The vertex tables below ARE the traced data.  Every coordinate stored is
 WGS-84 (lon, lat).  Where an anchor came from a GCJ-02 or BD-09 source it is
-kept here in its raw form and converted with ``prcoords`` at build time, so
+kept here in its raw form and converted with ``geo.crs.convert_coords`` at build time, so
 the conversion is reviewable.
 
 Anchor references used (system identified for each):
@@ -32,30 +32,20 @@ be off.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from shapely.geometry import Polygon
+from tracing import (
+    area_m2,
+    bd,
+    check_unique_ids,
+    feature,
+    feature_collection,
+    gcj,
+    orient_ccw,
+    write_layer,
+)
+from tracing import round_point as r
 
-from prcoords import bd_gcj, gcj_wgs_bored
-from pyproj import Transformer
-from shapely.geometry import Polygon, mapping
-from shapely.geometry.polygon import orient
-from shapely.ops import transform  # noqa: F401  (kept for older shapely)
-
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "layers" / "traced" / "campuses.geojson"
-
-
-def gcj(lon: float, lat: float) -> tuple[float, float]:
-    """GCJ-02 (lon, lat) -> WGS-84 (lon, lat)."""
-    p = gcj_wgs_bored((lat, lon))
-    return (p.lon, p.lat)
-
-
-def bd(lon: float, lat: float) -> tuple[float, float]:
-    """BD-09 (lon, lat) -> WGS-84 (lon, lat)."""
-    g = bd_gcj((lat, lon))
-    p = gcj_wgs_bored(g)
-    return (p.lon, p.lat)
+LAYER = "campuses"
 
 
 # ---------------------------------------------------------------------------
@@ -87,10 +77,6 @@ SCMZU_GYM = bd(114.400627, 30.489869)   # 中南民族大学体育馆 (BD-09)
 ZUEL_GYM = bd(114.393976, 30.478098)    # 财大艺体中心, 南湖大道182号 (BD-09)
 
 
-def r(pt):
-    return (round(pt[0], 6), round(pt[1], 6))
-
-
 # ---------------------------------------------------------------------------
 # Campus tables.  Each "ring" is a list of WGS-84 (lon, lat) vertices; the
 # comment after a vertex names the road / shore the edge from it follows.
@@ -109,7 +95,7 @@ CAMPUSES.append(dict(
         "114.3468,30.5381 from zh-wiki, which the 2021 Zhigu report puts 'east-adjoining WHU'); "
         "north edge the 东湖 south shore (东湖南路, 凌波门); east edge 卓刀泉北路 side of 工学部/信息学部; "
         "south edge 珞喻路 along 信息学部 (GCJ-02 bus stops 广埠屯/卓刀泉中学/马家庄/科技会展中心 "
-        "converted with prcoords), with the 街道口 牌坊 wedge; residential blocks between 八一路 "
+        "converted with geo.crs.convert_coords), with the 街道口 牌坊 wedge; residential blocks between 八一路 "
         "and 珞喻路 (广八路) excluded. Cross-checked with WGS-84 faculty anchors of an "
         "OSM-based WHU navigation project (文理 114.3610,30.5375; 工学部 114.3715,30.5410; "
         "信息学部 114.3755,30.5240), all inside. 医学部 (东湖路) not included."),
@@ -174,7 +160,7 @@ CAMPUSES.append(dict(
     aliases="华科;华中大;HUST;喻园", ref='hongshan_belts_2024;wuhan_innovation_2026;guanggu_corridor', uncertainty_m=300,
     source_detail=(
         "South edge 珞喻路/珞喻东路 from east of 湖北省中医院 to 韵苑 (GCJ-02 bus stops 中医院/关山口/"
-        "叶麻店/大黄村 converted with prcoords; cross-checked against the WGS-84 华中科技大学站 "
+        "叶麻店/大黄村 converted with geo.crs.convert_coords; cross-checked against the WGS-84 华中科技大学站 "
         "30.50966,114.40938 from zh-wiki at the 关山大道 T-junction opposite 南大门); west edge the "
         "CUG/光谷广场 side; north edge the 喻家山 ridge and 东湖 (紫菘); east edge 喻家湖 and the "
         "东校区 (former 城建学院). Sized to the published ~470 ha of the main campus. 同济医学院 "
@@ -210,7 +196,7 @@ CAMPUSES.append(dict(
     aliases="地大;CUG;中地大", ref='hongshan_belts_2024;hongshan_transform_2024', uncertainty_m=300,
     source_detail=(
         "Straddles 鲁磨路 (main gate, 鲁磨路388号) north of the 鲁巷-光谷广场 stretch of 珞喻路 "
-        "(GCJ-02 bus stops 鲁巷/光谷广场 converted with prcoords) up to the 南望山 slope; east edge "
+        "(GCJ-02 bus stops 鲁巷/光谷广场 converted with geo.crs.convert_coords) up to the 南望山 slope; east edge "
         "towards HUST west campus. Centre cross-checked with the WGS-84 view centre "
         "(114.3959,30.5216) of a CUG OSM-based (EPSG:4326) web map. Sized to ~1.3 km2."),
     rings=[[
@@ -260,7 +246,7 @@ CAMPUSES.append(dict(
     aliases="理工大;武理工;WHUT;WUT", ref='hongshan_belts_2024;hongshan_transform_2024;wuhan_innovation_2026', uncertainty_m=350,
     source_detail=(
         "West of 珞狮路 south of 武珞路/街道口 (街道口 placed from GCJ-02 line-703 stops 宝通寺/街道口/"
-        "广埠屯 converted with prcoords); west edge 工大路; south to 雄楚大道 at 鉴湖 (gates 珞狮路门, "
+        "广埠屯 converted with geo.crs.convert_coords); west edge 工大路; south to 雄楚大道 at 鉴湖 (gates 珞狮路门, "
         "工大路门, 雄楚大道门 per a WHUT campus app). Edges from memory of OSM; not surveyed."),
     rings=[[
         (114.3390, 30.5265),  # NW: back of 武珞路 shops
@@ -281,7 +267,7 @@ CAMPUSES.append(dict(
     aliases="理工大;武理工;WHUT;WUT", ref='hongshan_belts_2024;hongshan_transform_2024;wuhan_innovation_2026', uncertainty_m=350,
     source_detail=(
         "East of 珞狮路, west of 桂珞路 (华中师范大学 fence), south of the 珞喻路 frontage "
-        "(GCJ-02 bus stops converted with prcoords); gates 珞狮路门 and 桂珞路门 per a WHUT campus "
+        "(GCJ-02 bus stops converted with geo.crs.convert_coords); gates 珞狮路门 and 桂珞路门 per a WHUT campus "
         "app. 科技孵化楼 (hongshan_transform_2024) sits on the campus edge. Edges from memory of OSM."),
     rings=[[
         (114.3470, 30.5270),  # NW: 珞狮路 south of 街道口
@@ -345,7 +331,7 @@ CAMPUSES.append(dict(
     aliases="华师;华中师大;CCNU", ref='hongshan_belts_2024;wuhan_innovation_2026', uncertainty_m=300,
     source_detail=(
         "South of 珞喻路 between 广埠屯 and 卓刀泉 (正门 珞喻路152号 opposite WHU 信息学部; GCJ-02 bus "
-        "stops 广埠屯/卓刀泉中学 converted with prcoords); west edge 桂珞路 (WHUT 东院), south to "
+        "stops 广埠屯/卓刀泉中学 converted with geo.crs.convert_coords); west edge 桂珞路 (WHUT 东院), south to "
         "the 桂子山 south slope. Sized to ~1.2-1.6 km2 (published >1.6 Mm2 incl. other plots)."),
     rings=[[
         (114.3560, 30.5250),  # NW: 珞喻路 east of 广埠屯 / 桂珞路
@@ -370,7 +356,7 @@ CAMPUSES.append(dict(
     source_detail=(
         "狮子山街1号, on the 南湖 shore (lakes on three sides per the university); teaching core "
         "around 狮子山 plus the experimental fields. Outline from memory of OSM, placed west of "
-        "中南财经政法大学南湖校区 (BD-09 财大艺体中心 converted with prcoords) and sized to the "
+        "中南财经政法大学南湖校区 (BD-09 财大艺体中心 converted with geo.crs.convert_coords) and sized to the "
         "published 495 ha; schematic, the experimental-field extent is the least certain part."),
     rings=[[
         (114.3440, 30.4850),  # NW: 南湖 shore
@@ -396,8 +382,8 @@ CAMPUSES.append(dict(
     kind="campus", university="中南财经政法大学", district="洪山区", double_first_class=True,
     aliases="中南财大;中南大;ZUEL", ref="hongshan_belts_2024", uncertainty_m=700,
     source_detail=(
-        "南湖大道182号: around the BD-09 财大艺体中心 (-> WGS-84 114.3820,30.4744 via prcoords), "
-        "south-west of 中南民族大学 (GCJ-02 gates converted with prcoords); north edge 南湖大道. "
+        "南湖大道182号: around the BD-09 财大艺体中心 (-> WGS-84 114.3820,30.4744 via geo.crs.convert_coords), "
+        "south-west of 中南民族大学 (GCJ-02 gates converted with geo.crs.convert_coords); north edge 南湖大道. "
         "Outline schematic. Uncertainty raised from 400 to 700 m: the outline's interior point "
         "falls about 680 m inside 江夏区 on the Amap district layer, while the address is in "
         "洪山区, so one of the two is off by that much."),
@@ -420,7 +406,7 @@ CAMPUSES.append(dict(
     aliases="中南财大;中南大;ZUEL;首义", ref="hongshan_belts_2024", uncertainty_m=450,
     source_detail=(
         "武珞路114号, south side of 武珞路 east of 阅马场 (GCJ-02 bus stops 阅马场/傅家坡 converted "
-        "with prcoords). Small campus; position and outline schematic."),
+        "with geo.crs.convert_coords). Small campus; position and outline schematic."),
     rings=[[
         (114.3030, 30.5405),  # NW: 武珞路
         (114.3085, 30.5395),  # NE: 武珞路
@@ -458,7 +444,7 @@ CAMPUSES.append(dict(
     aliases="民大;中南民大;SCMZU;SCUEC", ref=None, uncertainty_m=200,
     source_detail=(
         "民族大道182号. Outline through the six gates of a campus-map mini-program (GCJ-02, "
-        "converted with prcoords): 东2门/正门, 北1门, 南1门 on 民族大道 (east edge), 北2门, 西门, 南2门; "
+        "converted with geo.crs.convert_coords): 东2门/正门, 北1门, 南1门 on 民族大道 (east edge), 北2门, 西门, 南2门; "
         "BD-09 体育馆 falls inside after conversion (system check)."),
     rings=[[
         r(SCMZU_S2),           # 南2门 (south)
@@ -478,14 +464,13 @@ CAMPUSES.append(dict(
 
 # ---------------------------------------------------------------------------
 def build() -> dict:
-    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True).transform
     feats = []
     for c in CAMPUSES:
         poly = Polygon(c["rings"][0], [ring for ring in c["rings"][1:]])
-        poly = orient(poly, sign=1.0)  # CCW exterior
+        poly = orient_ccw(poly)  # CCW exterior
         if not poly.is_valid:
             raise ValueError(f"{c['id']}: invalid polygon")
-        area_ha = transform(to_utm, poly).area / 1e4
+        area_ha = area_m2(poly) / 1e4
         cen = poly.centroid
         props = {
             "id": c["id"], "name_zh": c["name_zh"], "name_en": c["name_en"], "kind": c["kind"],
@@ -496,20 +481,14 @@ def build() -> dict:
             "area_ha_utm50n": round(area_ha, 1),
             "centroid_lon": round(cen.x, 6), "centroid_lat": round(cen.y, 6),
         }
-        geom = mapping(poly)
-        geom = {"type": "Polygon", "coordinates": [
-            [[round(x, 6), round(y, 6)] for x, y in ring] for ring in geom["coordinates"]]}
-        feats.append({"type": "Feature", "properties": props, "geometry": geom})
-    ids = [f["properties"]["id"] for f in feats]
-    assert len(ids) == len(set(ids))
-    return {"type": "FeatureCollection", "name": "campuses", "coordinate_system": "WGS-84",
-            "features": feats}
+        feats.append(feature(props, poly))
+    check_unique_ids(feats)
+    return feature_collection(LAYER, feats)
 
 
 def main() -> None:
     fc = build()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(fc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_layer(LAYER, fc["features"])
     for f in fc["features"]:
         p = f["properties"]
         print(f"{p['id']:26s} {p['area_ha_utm50n']:7.1f} ha  "

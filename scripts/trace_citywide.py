@@ -33,22 +33,27 @@ Run:  .venv/bin/python scripts/trace_citywide.py
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import numpy as np
-import shapely
-from pyproj import Transformer
 from shapely import affinity
-from shapely.geometry import LineString, Point, Polygon, mapping, shape
+from shapely.geometry import LineString, Point, Polygon
 from shapely.ops import nearest_points, unary_union
+from tracing import (
+    ROOT,
+    TRACED,
+    area_km2,
+    buffer_m,
+    fig,
+    from_utm,
+    length_m,
+    load_features,
+    orient_ccw,
+    snap,
+    to_utm,
+    write_layer,
+)
+from tracing import feature as _feature
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "layers" / "traced"
+OUT = TRACED
 ADMIN = ROOT / "layers" / "admin" / "districts.geojson"
-
-_TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True).transform
-_TO_WGS = Transformer.from_crs("EPSG:32650", "EPSG:4326", always_xy=True).transform
 
 W26 = "wuhan_innovation_2026"
 HB24 = "hongshan_belts_2024"
@@ -68,66 +73,18 @@ S01_FIRMS = "1300家——转型发展增添强劲动能"
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
-def _apply(tf, geom):
-    return shapely.transform(geom, lambda xy: np.column_stack(tf(xy[:, 0], xy[:, 1])))
-
-
-def utm(geom):
-    return _apply(_TO_UTM, geom)
-
-
-def wgs(geom):
-    return _apply(_TO_WGS, geom)
-
-
-def buffer_m(geom, metres: float):
-    """Buffer a WGS-84 geometry by ``metres`` (computed in UTM 50N)."""
-    return wgs(utm(geom).buffer(metres, quad_segs=8))
-
-
-def area_km2(geom) -> float:
-    return utm(geom).area / 1e6
-
-
-def fig(name, value, unit, original, ref, section):
-    return {"name": name, "value": value, "unit": unit, "original": original, "ref": ref,
-            "section": section}
-
-
-def rnd(geom):
-    return shapely.set_precision(geom, 1e-6)
-
-
-def ccw(geom):
-    return shapely.orient_polygons(geom, exterior_cw=False) if geom.geom_type in ("Polygon", "MultiPolygon") else geom
-
-
 def feature(props: dict, geom) -> dict:
-    geom = ccw(rnd(geom))
+    """Feature of this script's layers: geometry snapped to the 1e-6 degree grid and
+    oriented CCW, ``source`` set, ``figures`` defaulted and polygon areas measured."""
+    geom = orient_ccw(snap(geom))
     if geom.geom_type == "MultiPolygon" and len(geom.geoms) == 1:
         geom = geom.geoms[0]
-    if not geom.is_valid or geom.is_empty:
-        raise ValueError(f"{props['id']}: invalid geometry: {shapely.is_valid_reason(geom)}")
     props = dict(props)
     props.setdefault("figures", [])
     props["source"] = "traced"
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         props["area_km2_traced"] = round(area_km2(geom), 3)
-    return {"type": "Feature", "properties": props, "geometry": mapping(geom)}
-
-
-def write_fc(layer: str, feats: list[dict]) -> None:
-    fc = {"type": "FeatureCollection", "name": layer, "coordinate_system": "WGS-84", "features": feats}
-    text = json.dumps(fc, ensure_ascii=False, indent=2) + "\n"
-    target = OUT / f"{layer}.geojson"
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-
-
-def load_features(path: Path) -> dict:
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    return {f["properties"]["id"]: shape(f["geometry"]) for f in doc["features"]}
+    return _feature(props, geom, ndigits=None)
 
 
 DISTRICTS = load_features(ADMIN)
@@ -192,7 +149,7 @@ def science_city_features():
     # the hand-drawn outline comes out near 118 km²; scale it about its centroid to the
     # documented 100 km² so that area-based analysis sees the planned size
     factor = (100.0 / area_km2(drawn)) ** 0.5
-    sci = wgs(affinity.scale(utm(drawn), xfact=factor, yfact=factor, origin="centroid")).intersection(ehtz)
+    sci = from_utm(affinity.scale(to_utm(drawn), xfact=factor, yfact=factor, origin="centroid")).intersection(ehtz)
     feats = [
         feature({
             "id": "donghu-science-city", "name_zh": "东湖科学城", "name_en": "East Lake Science City",
@@ -269,7 +226,7 @@ def corridor_features():
     hannan = DISTRICTS["district-hannan"]
     chegu = unary_union([Polygon(ZHUANKOU_JUNSHAN_WGS), hannan]).buffer(0)
     if chegu.geom_type == "MultiPolygon":  # close slivers between the traced part and the admin part
-        chegu = wgs(utm(chegu).buffer(300).buffer(-300))
+        chegu = from_utm(to_utm(chegu).buffer(300).buffer(-300))
     wuchang = DISTRICTS["district-wuchang"]
     bank = LineString(WUCHANG_BANK_WGS)
     band = buffer_m(bank, 1200).intersection(wuchang)
@@ -600,7 +557,7 @@ def zhigu_features():
                 f"Derived arrow: from the nearest point of the traced 智谷 boundary (zhigu) to the nearest point of "
                 f"the traced {zh} ({rid}); the report names the direction only, not a target area."),
             "uncertainty_m": 300, "ref": ZG21, "figures": [], "toward_road": zh, "toward_road_id": rid,
-            "length_m": round(utm(LineString([start, end])).length, 1),
+            "length_m": round(length_m(LineString([start, end])), 1),
         }, LineString([start, end])))
     return feats, arrows
 
@@ -620,7 +577,7 @@ def main() -> None:
         "zhigu_expansion": arrows,
     }
     for name, feats in layers.items():
-        write_fc(name, feats)
+        write_layer(name, feats)
         for f in feats:
             p = f["properties"]
             extra = f" {p['area_km2_traced']} km²" if "area_km2_traced" in p else ""

@@ -4,7 +4,7 @@ Wuchang/Hongshan and the four Hongshan silicon lanes (硅巷).
 
 All vertex tables below are written in GCJ-02 (the system of the reference coordinates
 that anchored them: Wuhan bus-stop records, Ctrip/Tencent POIs) and converted to WGS-84
-with prcoords.gcj_wgs_bored before writing.  The system of the tables was established by
+with geo.crs.convert_coords before writing.  The system of the tables was established by
 comparing the 光谷广场 bus stop (GCJ) with an independent WGS-84 site record for the
 光谷广场 roundabout (30°30'28.7"N 114°23'37.6"E): the offset (+0.0068 lon, -0.0024 lat)
 matches the GCJ-02 shift in Wuhan (+0.0055, -0.0023) to ~130 m.
@@ -12,28 +12,19 @@ matches the GCJ-02 shift in Wuhan (+0.0055, -0.0023) to ~130 m.
 Writes layers/traced/{zhigu,sites_zhigu,roads,silicon_lanes,silicon_lane_corridors,
 sites_lanes}.geojson.  Run:  .venv/bin/python scripts/trace_zhigu_roads_lanes.py
 """
-import json
-import warnings
-from pathlib import Path
-
-from prcoords import gcj_wgs_bored
-from pyproj import Transformer
-from shapely.geometry import LineString, Point, Polygon, mapping
-from shapely.ops import transform
-
-warnings.filterwarnings("ignore", category=DeprecationWarning)
-
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "layers" / "traced"
-TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True).transform
-TO_WGS = Transformer.from_crs("EPSG:32650", "EPSG:4326", always_xy=True).transform
-
-
-def w(p):
-    """GCJ-02 (lon, lat) -> WGS-84 (lon, lat), rounded to 6 decimals."""
-    c = gcj_wgs_bored((p[1], p[0]))
-    return (round(c.lon, 6), round(c.lat, 6))
-
+from shapely.geometry import LineString, Point, Polygon
+from tracing import (
+    area_km2,
+    feature,
+    fig,
+    from_utm,
+    gcj,
+    length_km,
+    round_point,
+    to_utm,
+    to_wgs84,
+    write_layer,
+)
 
 # --------------------------------------------------------------------------------------
 # Junction nodes, GCJ-02 (lon, lat).  Shared by every road that meets there, so roads
@@ -192,38 +183,6 @@ def seq(items):
     return [P(x) if isinstance(x, str) else x for x in items]
 
 
-def area_km2(poly):
-    return transform(TO_UTM, poly).area / 1e6
-
-
-def length_km(line):
-    return transform(TO_UTM, line).length / 1000
-
-
-def feature(props, geom):
-    return {"type": "Feature", "properties": props, "geometry": rounded(mapping(geom))}
-
-
-def rounded(g):
-    def r(c):
-        if isinstance(c[0], (int, float)):
-            return [round(c[0], 6), round(c[1], 6)]
-        return [r(x) for x in c]
-    return {"type": g["type"], "coordinates": r(g["coordinates"])}
-
-
-def write(layer, feats):
-    OUT.mkdir(parents=True, exist_ok=True)
-    fc = {"type": "FeatureCollection", "name": layer, "coordinate_system": "WGS-84", "features": feats}
-    (OUT / f"{layer}.geojson").write_text(json.dumps(fc, ensure_ascii=False, indent=2) + "\n",
-                                          encoding="utf-8")
-
-
-def fig(name, value, unit, original, section, ref=ZHIGU_REF):
-    return {"name": name, "value": value, "unit": unit, "original": original, "ref": ref,
-            "section": section}
-
-
 def reversed_seq(items):
     return list(reversed(seq(items)))
 
@@ -242,21 +201,21 @@ def build_zhigu():
     ring += road_part("road-zhuodaoquan-beilu", "BY_ZDQ", "ZDQN")[1:]    # E edge
     ring += road_part("road-donghu-nanlu", "ZDQN", "D3N")[1:]            # N edge, E->W
     ring += road_part("road-dongsan-lu", "D3N", "BY_D3")[1:-1]           # W edge
-    poly = Polygon([w(p) for p in ring])
+    poly = Polygon(to_wgs84(ring, "gcj02", ndigits=6))
     assert poly.is_valid
     a = area_km2(poly)
     sec1 = "一、基本情况 para 1"
     sec2 = "一、基本情况 para 2"
     figs = [
-        fig("land_area", 3.9, "km2", "总用地面积约为3.9平方公里", sec1),
-        fig("floor_area_target_3_5y", 220000, "m2", "约22万方楼宇资源", sec2),
-        fig("firms_target_3_5y", 400, "count", "约400家科技型企业", sec2),
-        fig("annual_output_target_3_5y", 2e10, "yuan_per_year", "年产值约200亿元", sec2),
-        fig("floor_area_target_5_10y", 500000, "m2", "50万方", sec2),
-        fig("firms_target_5_10y", 1000, "count", "约1000家", sec2),
-        fig("annual_output_target_5_10y", 5e10, "yuan_per_year", "年产值约500亿元", sec2),
-        fig("incubators", 8, "count", "8家创孵载体", "二、主要工作及成效 (六) para 1"),
-        fig("high_tech_firms_district", 340, "count", "高新技术企业规模达340家",
+        fig("land_area", 3.9, "km2", "总用地面积约为3.9平方公里", ZHIGU_REF, sec1),
+        fig("floor_area_target_3_5y", 220000, "m2", "约22万方楼宇资源", ZHIGU_REF, sec2),
+        fig("firms_target_3_5y", 400, "count", "约400家科技型企业", ZHIGU_REF, sec2),
+        fig("annual_output_target_3_5y", 2e10, "yuan_per_year", "年产值约200亿元", ZHIGU_REF, sec2),
+        fig("floor_area_target_5_10y", 500000, "m2", "50万方", ZHIGU_REF, sec2),
+        fig("firms_target_5_10y", 1000, "count", "约1000家", ZHIGU_REF, sec2),
+        fig("annual_output_target_5_10y", 5e10, "yuan_per_year", "年产值约500亿元", ZHIGU_REF, sec2),
+        fig("incubators", 8, "count", "8家创孵载体", ZHIGU_REF, "二、主要工作及成效 (六) para 1"),
+        fig("high_tech_firms_district", 340, "count", "高新技术企业规模达340家", ZHIGU_REF,
             "二、主要工作及成效 (五) para 1"),
     ]
     zg = feature({
@@ -268,7 +227,7 @@ def build_zhigu():
             "with 东三路 east past 小洪山 (8号线 小洪山站, 八一路 x 珞狮北路), 科技小路 and 广八路 to 卓刀泉北路; "
             "卓刀泉北路 (E) north to the 东湖 shore; 东湖南路 (N) west along the lakeshore past "
             "中科院水生所/武汉大学工学部 to 东三路; 东三路 (W) back south to 八一路. Vertices are the same "
-            "ones used by the roads layer. Anchors (GCJ-02, converted to WGS-84 with prcoords): Wuhan "
+            "ones used by the roads layer. Anchors (GCJ-02, converted to WGS-84 with geo.crs.convert_coords): Wuhan "
             "bus-stop records on 珞喻路 (广埠屯, 卓刀泉中学) and 武珞路 (街道口), a POI at 卓刀泉北路6号 and a "
             "hotel at 八一路483号 '八一路与卓刀泉北路交叉处'; 8号线 station order 洪山路-小洪山-街道口 fixes the "
             f"八一路/珞狮北路 junction, cross-checked against the WGS-84 小洪山站 coordinate (zh-wiki, 30.5381 N 114.3468 E, as cited by the campuses layer). The 东湖南路 lakeshore edge is the least certain side. Measured area {a:.2f} km2 (UTM 50N) against the report's 约3.9 km2. "
@@ -301,7 +260,7 @@ def build_zhigu():
             "Moved ~520 m west in the position audit (tests/data/anchors/wuhan_anchors.csv): the earlier plot sat "
             "on an unanchored 八一路 node east of the station. Plot outline and extent are not surveyed."),
         "uncertainty_m": 150, "ref": ZHIGU_REF,
-        "figures": [fig("floor_area", 110000, "m2", "约11万方高质量产业空间",
+        "figures": [fig("floor_area", 110000, "m2", "约11万方高质量产业空间", ZHIGU_REF,
                         "二、主要工作及成效 (三) para 1")],
         "area_m2_measured": round(area_km2(plot) * 1e6),
     }, plot)
@@ -309,7 +268,7 @@ def build_zhigu():
 
 
 def build_sites_zhigu():
-    p = w((114.3448, 30.5428))
+    p = round_point(gcj(114.3448, 30.5428))
     return [feature({
         "id": "jiajiayue-tower", "name_zh": "嘉嘉悦大厦", "name_en": "Jiajiayue Tower",
         "kind": "building", "source": "traced",
@@ -340,7 +299,7 @@ ROAD_NOTES = {
 def build_roads():
     feats = []
     for rid, zh, en, hw, items, unc in ROADS:
-        line = LineString([w(p) for p in seq(items)])
+        line = LineString(to_wgs84(seq(items), "gcj02", ndigits=6))
         assert line.is_valid and line.is_simple, rid
         feats.append(feature({
             "id": rid, "name_zh": zh, "name_en": en, "kind": "road", "highway": hw,
@@ -349,7 +308,7 @@ def build_roads():
                 "Centreline (dual carriageways as one line) traced through junction nodes shared with "
                 "the crossing roads; vertex table in GCJ-02 anchored on Wuhan bus-stop records (route 703 "
                 "along 武珞路/珞喻路/珞喻东路), 8号线/2号线 station order, the WGS-84 小洪山站 (zh-wiki), and POIs with stated addresses, "
-                "converted to WGS-84 with prcoords. Intermediate vertices away from anchors are "
+                "converted to WGS-84 with geo.crs.convert_coords. Intermediate vertices away from anchors are "
                 "interpolated from the known road layout." + ROAD_NOTES.get(rid, "")),
             "uncertainty_m": unc, "ref": None, "figures": [],
             "length_km": round(length_km(line), 3),
@@ -365,8 +324,8 @@ LANES = [
      "Interpretation: the document names projects, not streets. 环理工大创新街区 surrounds 武汉理工大学 "
      "马房山/南湖 campuses, reached along 珞狮南路 and 雄楚大道; the lane is drawn from 马房山 south-east "
      "to the north shore of 南湖 (北港工业园 side) along 书城路.",
-     [fig("industry_upstairs_projects", 5, "count", "建成5个“工业上楼”项目", LANE_SEC, LANE_REF),
-      fig("science_firms", 400, "count", "400余家", LANE_SEC, LANE_REF)], 500),
+     [fig("industry_upstairs_projects", 5, "count", "建成5个“工业上楼”项目", LANE_REF, LANE_SEC),
+      fig("science_firms", 400, "count", "400余家", LANE_REF, LANE_SEC)], 500),
     ("lane-luoyu", "珞喻硅巷", "Luoyu Silicon Lane",
      ["BY_GB", (114.3630, 30.5300), "GBT", "ZDQ", "MJZ", "HZ", "WJW", "LX", "GGGC"],
      "广八路 (八一路 to 广埠屯); 珞喻路 (广埠屯 to 光谷广场)",
@@ -394,10 +353,10 @@ LANES = [
 def build_lanes():
     lines, corridors = [], []
     for lid, zh, en, items, streets, projects, why, figs, unc in LANES:
-        line = LineString([w(p) for p in seq(items)])
+        line = LineString(to_wgs84(seq(items), "gcj02", ndigits=6))
         assert line.is_valid
-        utm = transform(TO_UTM, line)
-        buf = transform(TO_WGS, utm.buffer(400, cap_style="round", join_style="round").simplify(10))
+        utm = to_utm(line)
+        buf = from_utm(utm.buffer(400, cap_style="round", join_style="round").simplify(10))
         assert buf.is_valid
         detail = why + " Centre line reuses the roads-layer vertices (GCJ-02 anchors converted to WGS-84)."
         common = {"name_zh": zh, "name_en": en, "source": "traced", "ref": LANE_REF,
@@ -442,20 +401,20 @@ def build_sites_lanes():
         feats.append(feature({
             "id": sid, "name_zh": zh, "name_en": en, "kind": "project", "source": "traced",
             "source_detail": why + " Coordinates written in GCJ-02 and converted to WGS-84.",
-            "uncertainty_m": unc, "ref": LANE_REF, "figures": [], "lane": lane}, Point(w(p))))
+            "uncertainty_m": unc, "ref": LANE_REF, "figures": [], "lane": lane}, Point(to_wgs84([p], "gcj02", ndigits=6)[0])))
     return feats
 
 
 def main():
     zg, a = build_zhigu()
-    write("zhigu", zg)
-    write("sites_zhigu", build_sites_zhigu())
+    write_layer("zhigu", zg)
+    write_layer("sites_zhigu", build_sites_zhigu())
     roads = build_roads()
-    write("roads", roads)
+    write_layer("roads", roads)
     lines, corr = build_lanes()
-    write("silicon_lanes", lines)
-    write("silicon_lane_corridors", corr)
-    write("sites_lanes", build_sites_lanes())
+    write_layer("silicon_lanes", lines)
+    write_layer("silicon_lane_corridors", corr)
+    write_layer("sites_lanes", build_sites_lanes())
     print(f"zhigu area km2: {a:.3f}")
     for f in zg[1:]:
         print(f["properties"]["id"], f["properties"].get("area_m2_measured"))
