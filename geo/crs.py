@@ -288,17 +288,25 @@ def gcj02_offset_m(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return east, north
 
 
-def to_metric(data):
-    """Project a GeoDataFrame or GeoSeries (any declared CRS) to UTM 50N, EPSG:32650."""
-    if data.crs is None:
-        raise CoordinateSystemError("data has no CRS; cannot project it to UTM 50N")
+def to_metric(data, *, what: str = "data"):
+    """Project a GeoDataFrame or GeoSeries (any declared CRS) to UTM 50N, EPSG:32650.
+
+    ``what`` names the data in the error raised when it has no CRS.
+    """
+    if getattr(data, "crs", None) is None:
+        raise CoordinateSystemError(
+            f"{what} has no CRS; cannot project it to UTM 50N (declare it: EPSG:4326 for WGS-84 lon/lat)"
+        )
     return data.to_crs(settings.METRIC_CRS)
 
 
-def to_storage(data):
-    """Reproject a GeoDataFrame or GeoSeries (any declared CRS) to WGS-84 (EPSG:4326)."""
-    if data.crs is None:
-        raise CoordinateSystemError("data has no CRS; cannot reproject it to WGS-84")
+def to_storage(data, *, what: str = "data"):
+    """Reproject a GeoDataFrame or GeoSeries (any declared CRS) to WGS-84 (EPSG:4326).
+
+    ``what`` names the data in the error raised when it has no CRS.
+    """
+    if getattr(data, "crs", None) is None:
+        raise CoordinateSystemError(f"{what} has no CRS; cannot reproject it to WGS-84")
     return data.to_crs(settings.STORAGE_CRS)
 
 

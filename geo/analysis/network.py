@@ -28,6 +28,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from geo import settings
+from geo.crs import to_metric
 from geo.errors import CoordinateSystemError, CorridorError
 
 log = logging.getLogger("corridor")
@@ -69,6 +70,7 @@ class RoadNetwork:
     source: str = "traced"
     crs: str = settings.METRIC_CRS
     _component: np.ndarray | None = field(default=None, repr=False)
+    _largest: int | None = field(default=None, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -90,10 +92,18 @@ class RoadNetwork:
             self._component = labels
         return self._component
 
+    @property
+    def largest_component(self) -> int:
+        """Label of the connected component with the most street length (m)."""
+        if self._largest is None:
+            length_m = np.bincount(self.component[self.edge_u], weights=self.edge_length_m)
+            self._largest = int(np.argmax(length_m))
+        return self._largest
+
     def components_summary(self) -> pd.DataFrame:
         """One row per connected component: nodes, edges, length_km and the roads in it.
 
-        The largest component (by length) is first and flagged ``largest``.
+        Sorted by street length; the largest component is first and flagged ``largest``.
         """
         comp_of_edge = self.component[self.edge_u]
         df = pd.DataFrame({"component": comp_of_edge, "length_m": self.edge_length_m,
@@ -103,14 +113,13 @@ class RoadNetwork:
             roads=("road_id", lambda s: ";".join(sorted({r for r in s if r}))),
         )
         nodes = pd.Series(self.component).value_counts().rename("nodes")
-        summary = summary.join(nodes).sort_values("length_km", ascending=False)
-        summary["largest"] = False
-        summary.iloc[0, summary.columns.get_loc("largest")] = True
+        summary = summary.join(nodes).sort_values("length_km", ascending=False, kind="stable")
+        summary["largest"] = summary.index == self.largest_component
         return summary.reset_index()
 
     def largest_component_nodes(self) -> np.ndarray:
         """Boolean mask of the nodes in the largest component (by street length)."""
-        return self.component == int(self.components_summary()["component"].iloc[0])
+        return self.component == self.largest_component
 
     def edges_gdf(self) -> gpd.GeoDataFrame:
         """The edges as a GeoDataFrame (metric CRS) with u, v, length_m, road_id, component."""
@@ -123,19 +132,17 @@ class RoadNetwork:
 
 def _csr(u, v, w, n) -> sparse.csr_matrix:
     """Symmetric CSR matrix; duplicate (u, v) pairs keep the minimum weight."""
-    rows = np.concatenate([u, v])
-    cols = np.concatenate([v, u])
     weights = np.maximum(np.concatenate([w, w]).astype(float), _EPS_M)
-    order = np.lexsort((weights, cols, rows))
-    rows, cols, weights = rows[order], cols[order], weights[order]
+    return _min_duplicates(np.concatenate([u, v]), np.concatenate([v, u]), weights, n)
+
+
+def _min_duplicates(rows, cols, w, size) -> sparse.csr_matrix:
+    """CSR matrix of shape (size, size); duplicate (row, col) pairs keep the minimum weight."""
+    order = np.lexsort((w, cols, rows))
+    rows, cols, w = rows[order], cols[order], w[order]
     keep = np.ones(len(rows), bool)
     keep[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    return sparse.csr_matrix((weights[keep], (rows[keep], cols[keep])), shape=(n, n))
-
-
-def _require_crs(gdf, what: str) -> None:
-    if getattr(gdf, "crs", None) is None:
-        raise CoordinateSystemError(f"{what} has no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
+    return sparse.csr_matrix((w[keep], (rows[keep], cols[keep])), shape=(size, size))
 
 
 def build_network(roads: gpd.GeoDataFrame, *, snap_m: float = settings.NETWORK_SNAP_M) -> RoadNetwork:
@@ -157,8 +164,7 @@ def build_network(roads: gpd.GeoDataFrame, *, snap_m: float = settings.NETWORK_S
     -------
     RoadNetwork
     """
-    _require_crs(roads, "roads")
-    metric = roads.to_crs(settings.METRIC_CRS)
+    metric = to_metric(roads, what="roads")
     metric = metric[~metric.geometry.is_empty & metric.geometry.notna()]
     if metric.empty:
         raise NetworkError("no street lines to build a network from")
@@ -322,9 +328,9 @@ def attach(network: RoadNetwork, geometries, *, crs=None, largest_component: boo
     AccessLinks
     """
     if isinstance(geometries, gpd.GeoDataFrame | gpd.GeoSeries):
-        _require_crs(geometries, "geometries")
-        geoms = geometries.to_crs(network.crs).geometry.to_numpy() if isinstance(geometries, gpd.GeoDataFrame) \
-            else geometries.to_crs(network.crs).to_numpy()
+        if geometries.crs is None:
+            raise CoordinateSystemError("geometries have no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
+        geoms = geometries.to_crs(network.crs).geometry.to_numpy()
     else:
         geoms = np.asarray(geometries, dtype=object)
         if crs is not None and str(crs) != network.crs:
@@ -384,25 +390,25 @@ def distances_from(network: RoadNetwork, sources: AccessLinks, *, limit_m: float
     ndarray, shape (n_sources, n_nodes) — or (n_nodes,) with ``min_only`` —, metres,
     ``inf`` where unreachable within the limit.
     """
+    graph = graph_with_sources(network, sources)
+    dist = csgraph.dijkstra(graph, directed=True, indices=np.arange(network.n_nodes, graph.shape[0]),
+                            limit=limit_m, min_only=min_only)
+    return dist[..., :network.n_nodes]
+
+
+def graph_with_sources(network: RoadNetwork, sources: AccessLinks) -> sparse.csr_matrix:
+    """The street adjacency (m) plus one virtual node per source object, ``n_nodes + obj``.
+
+    A virtual node has out-links only, to the nodes its object reaches (an object linked
+    twice to a node keeps the cheaper link), so objects never act as short cuts.
+    """
     n = network.n_nodes
     n_src = int(sources.obj.max()) + 1 if len(sources.obj) else 0
     adj = network.adjacency().tocoo()
     rows = np.concatenate([adj.row, n + sources.obj])
     cols = np.concatenate([adj.col, sources.node])
     w = np.concatenate([adj.data, np.maximum(sources.cost_m, _EPS_M)])
-    size = n + n_src
-    graph = _min_duplicates(rows, cols, w, size)  # an object linked twice to a node keeps the cheaper link
-    dist = csgraph.dijkstra(graph, directed=True, indices=np.arange(n, size), limit=limit_m,
-                            min_only=min_only)
-    return dist[..., :n]
-
-
-def _min_duplicates(rows, cols, w, size) -> sparse.csr_matrix:
-    order = np.lexsort((w, cols, rows))
-    rows, cols, w = rows[order], cols[order], w[order]
-    keep = np.ones(len(rows), bool)
-    keep[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    return sparse.csr_matrix((w[keep], (rows[keep], cols[keep])), shape=(size, size))
+    return _min_duplicates(rows, cols, w, n + n_src)
 
 
 def object_distances(network: RoadNetwork, sources: AccessLinks, targets: AccessLinks,
@@ -432,16 +438,21 @@ def object_distances(network: RoadNetwork, sources: AccessLinks, targets: Access
     return out
 
 
-def travel_minutes(distance_m, mode: str):
-    """Minutes to cover ``distance_m`` at the stated speed of ``mode`` (settings.SPEEDS_KMH)."""
+def metres_per_minute(mode: str) -> float:
+    """The stated speed of ``mode`` (settings.SPEEDS_KMH) in metres per minute."""
     if mode not in settings.SPEEDS_KMH:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(settings.SPEEDS_KMH)}")
-    return np.asarray(distance_m, dtype=float) / (settings.SPEEDS_KMH[mode] * 1000.0 / 60.0)
+    return settings.SPEEDS_KMH[mode] * 1000.0 / 60.0
+
+
+def travel_minutes(distance_m, mode: str):
+    """Minutes to cover ``distance_m`` metres at the stated speed of ``mode`` (settings.SPEEDS_KMH)."""
+    return np.asarray(distance_m, dtype=float) / metres_per_minute(mode)
 
 
 def cutoff_m(minutes: float, mode: str) -> float:
-    """Distance (m) covered in ``minutes`` at the stated speed of ``mode``."""
-    return float(minutes) * settings.SPEEDS_KMH[mode] * 1000.0 / 60.0
+    """Distance (m) covered in ``minutes`` at the stated speed of ``mode`` (settings.SPEEDS_KMH)."""
+    return float(minutes) * metres_per_minute(mode)
 
 
 def failing_road_ends(network: RoadNetwork) -> pd.DataFrame:

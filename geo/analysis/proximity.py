@@ -23,7 +23,6 @@ import pandas as pd
 import shapely
 from affine import Affine
 from rasterio import features as rfeatures
-from rasterio.transform import from_origin
 from scipy import ndimage
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
@@ -31,15 +30,11 @@ from tqdm.auto import tqdm
 
 from geo import settings
 from geo.analysis import network as net
-from geo.errors import CoordinateSystemError
+from geo.analysis.raster import Grid
+from geo.crs import to_metric
 
-MODES = ("walk", "bike", "drive")
-
-
-def _metric(gdf, what: str) -> gpd.GeoDataFrame:
-    if getattr(gdf, "crs", None) is None:
-        raise CoordinateSystemError(f"{what} has no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
-    return gdf.to_crs(settings.METRIC_CRS)
+#: Travel modes, those with a stated speed (walk, bike, drive).
+MODES = tuple(settings.SPEEDS_KMH)
 
 
 def _col(gdf, name, default=""):
@@ -58,8 +53,8 @@ def straight_distance_m(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) ->
 
     Returns an array of shape (len(origins), len(targets)); 0 where geometries touch.
     """
-    a = _metric(origins, "origins").geometry.to_numpy()
-    b = _metric(targets, "targets").geometry.to_numpy()
+    a = to_metric(origins, what="origins").geometry.to_numpy()
+    b = to_metric(targets, what="targets").geometry.to_numpy()
     return shapely.distance(a[:, None], b[None, :])
 
 
@@ -71,7 +66,7 @@ def network_distance_m(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame,
     point nearest to them (polygons also at every node inside them).  One Dijkstra pass
     from all origins.
     """
-    o_m, t_m = _metric(origins, "origins"), _metric(targets, "targets")
+    o_m, t_m = to_metric(origins, what="origins"), to_metric(targets, what="targets")
     dist = net.object_distances(network, net.attach(network, o_m), net.attach(network, t_m))
     # objects that touch or overlap need no street between them
     touching = shapely.intersects(o_m.geometry.to_numpy()[:, None], t_m.geometry.to_numpy()[None, :])
@@ -92,7 +87,7 @@ def distance_matrix(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
         else np.full(straight.shape, np.nan)
     basis = network_m if network is not None else straight
     n_o, n_t = straight.shape
-    tl = _col(targets, "layer", target_layer or "") if target_layer is None else np.full(n_t, target_layer)
+    tl = _col(targets, "layer") if target_layer is None else np.full(n_t, target_layer)
     df = pd.DataFrame({
         "origin_id": np.repeat(_col(origins, "id"), n_t),
         "origin_layer": origin_layer,
@@ -124,9 +119,9 @@ def nearest(features: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
     by = by or ("network" if network is not None else "straight")
     if by == "network" and network is None:
         raise ValueError("by='network' needs a network")
-    f_m = _metric(features, "features")
-    c_m = _metric(candidates, "candidates")
-    straight = shapely.distance(f_m.geometry.to_numpy()[:, None], c_m.geometry.to_numpy()[None, :])
+    f_m = to_metric(features, what="features")
+    c_m = to_metric(candidates, what="candidates")
+    straight = straight_distance_m(f_m, c_m)
     network_m = network_distance_m(f_m, c_m, network) if network is not None \
         else np.full(straight.shape, np.nan)
     score = network_m if by == "network" else straight
@@ -196,13 +191,10 @@ class StreetCells:
             minx, miny = min(minx, extra_bounds[0]), min(miny, extra_bounds[1])
             maxx, maxy = max(maxx, extra_bounds[2]), max(maxy, extra_bounds[3])
         pad = buffer_m + 2 * cell_m
-        west = np.floor((minx - pad) / cell_m) * cell_m
-        north = np.ceil((maxy + pad) / cell_m) * cell_m
-        width = int(np.ceil((maxx + pad - west) / cell_m))
-        height = int(np.ceil((north - (miny - pad)) / cell_m))
-        transform = from_origin(west, north, cell_m, cell_m)
-        col = ((xy[:, 0] - west) / cell_m).astype(np.int64)
-        row = ((north - xy[:, 1]) / cell_m).astype(np.int64)
+        grid = Grid.covering((minx - pad, miny - pad, maxx + pad, maxy + pad), cell_m)
+        width, height = grid.width, grid.height
+        col = ((xy[:, 0] - grid.west) / cell_m).astype(np.int64)
+        row = ((grid.north - xy[:, 1]) / cell_m).astype(np.int64)
         flat = row * width + col
         flat, first = np.unique(flat, return_index=True)  # one street cell per grid cell
         street = np.full(height * width, -1, dtype=np.int32)
@@ -211,7 +203,7 @@ class StreetCells:
         dist, (ri, ci) = ndimage.distance_transform_edt(street < 0, sampling=cell_m, return_indices=True)
         nearest = street[ri, ci]
         nearest[dist > buffer_m] = -1
-        return cls(transform=transform, shape=(height, width), cell_m=cell_m, buffer_m=buffer_m,
+        return cls(transform=grid.transform, shape=grid.shape, cell_m=cell_m, buffer_m=buffer_m,
                    street_edge=edge[first], street_along_m=along[first], street_row=flat // width,
                    street_col=flat % width, nearest_street=nearest.astype(np.int32))
 
@@ -278,13 +270,8 @@ def _edge_samples(network: net.RoadNetwork, *, step_m: float):
     return xy, edge, cum - cum[start]
 
 
-def reached_nodes(node_dist_m: np.ndarray, minutes: float, mode: str) -> np.ndarray:
-    """Boolean mask of the nodes within ``minutes`` of travel by ``mode``."""
-    return node_dist_m <= net.cutoff_m(minutes, mode)
-
-
 def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
-               modes=("walk", "bike", "drive"), minutes=settings.ISOCHRONE_MINUTES,
+               modes=MODES, minutes=settings.ISOCHRONE_MINUTES,
                buffer_m: float = settings.ISOCHRONE_BUFFER_M, cell_m: float = settings.ISOCHRONE_CELL_M,
                progress: bool = False) -> gpd.GeoDataFrame:
     """Isochrone polygons from every campus for every mode and cut-off.
@@ -304,29 +291,28 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
     GeoDataFrame (WGS-84) with campus_id, campus_name_zh, campus_name_en, mode, minutes,
     budget_m (the cut-off distance, m), area_m2.
     """
-    c_m = _metric(campuses, "campuses")
+    c_m = to_metric(campuses, what="campuses")
     links = net.attach(network, c_m)
     budgets = {(m, t): net.cutoff_m(t, m) for m in modes for t in minutes}
     distinct = sorted(set(budgets.values()))
     node_dist = net.distances_from(network, links, limit_m=max(distinct))
     cells = StreetCells.build(network, extra_bounds=c_m.total_bounds, buffer_m=buffer_m, cell_m=cell_m)
     geoms = c_m.geometry.to_numpy()
+    ids, names_zh, names_en = c_m["id"].to_numpy(), _col(c_m, "name_zh"), _col(c_m, "name_en")
     connectors = shapely.buffer(shapely.shortest_line(geoms, shapely.points(links.access_xy)), buffer_m / 2)
     rows, polys = [], []
     for i in tqdm(range(len(c_m)), desc="isochrones", unit="campus", disable=not progress):
         street_dist = cells.street_distance_m(network, node_dist[i])
-        seeds = [geoms[i]]
-        per_budget = []
-        for k, budget in enumerate(distinct):
-            # the connector counts once its length fits the budget
-            extra = [connectors[i]] if links.connector_m[i] <= budget else []
-            if k == 0 or (extra and links.connector_m[i] > distinct[k - 1]):
-                base = cells.polygons(street_dist, distinct, seed_geometries=seeds + extra)
-            per_budget.append(base[k])
-        by_budget = dict(zip(distinct, per_budget, strict=True))
+        # the connector counts in the budgets its length fits
+        fits = links.connector_m[i] <= np.asarray(distinct)
+        with_connector = cells.polygons(street_dist, distinct, seed_geometries=[geoms[i], connectors[i]]) \
+            if fits.any() else None
+        without = cells.polygons(street_dist, distinct, seed_geometries=[geoms[i]]) if not fits.all() else None
+        by_budget = {b: (with_connector if fit else without)[k]
+                     for k, (b, fit) in enumerate(zip(distinct, fits, strict=True))}
         for (m, t), budget in budgets.items():
             polys.append(by_budget[budget])
-            rows.append((c_m["id"].iloc[i], _col(c_m, "name_zh")[i], _col(c_m, "name_en")[i], m, int(t), budget))
+            rows.append((ids[i], names_zh[i], names_en[i], m, int(t), budget))
     out = gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=["campus_id", "campus_name_zh", "campus_name_en", "mode", "minutes", "budget_m"]),
         geometry=polys, crs=settings.METRIC_CRS,
@@ -338,7 +324,7 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
 def isochrone_nodes(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *, mode: str,
                     minutes: float) -> dict[str, np.ndarray]:
     """Node indices reached from each campus within ``minutes`` by ``mode`` (for checks)."""
-    links = net.attach(network, _metric(campuses, "campuses"))
+    links = net.attach(network, to_metric(campuses, what="campuses"))
     budget = net.cutoff_m(minutes, mode)
     dist = net.distances_from(network, links, limit_m=budget)
     return {cid: np.flatnonzero(dist[i] <= budget) for i, cid in enumerate(campuses["id"])}
@@ -362,8 +348,8 @@ def isochrone_coverage(zones: gpd.GeoDataFrame, isochrones_gdf: gpd.GeoDataFrame
     DataFrame: zone_id, zone_layer, zone_name_zh, campus_id, mode, minutes, zone_area_m2,
     covered_m2, share (0..1).
     """
-    z = _metric(zones, "zones")
-    iso = _metric(isochrones_gdf, "isochrones")
+    z = to_metric(zones, what="zones")
+    iso = to_metric(isochrones_gdf, what="isochrones")
     zg = z.geometry.to_numpy()
     ig = iso.geometry.to_numpy()
     zi, ii = shapely.STRtree(ig).query(zg, predicate="intersects")
@@ -404,7 +390,7 @@ def belt_campuses(belts: gpd.GeoDataFrame, campuses: gpd.GeoDataFrame) -> dict[s
     where both exist; otherwise the campuses the belt's outline intersects.
     """
     out: dict[str, list[str]] = {}
-    b_m, c_m = _metric(belts, "belts"), _metric(campuses, "campuses")
+    b_m, c_m = to_metric(belts, what="belts"), to_metric(campuses, what="campuses")
     unis = _col(c_m, "university")
     for bid, names, geom in zip(b_m["id"], _col(b_m, "universities"), b_m.geometry, strict=True):
         picked = []
@@ -427,8 +413,8 @@ def belts_from_access(belts: gpd.GeoDataFrame, campuses: gpd.GeoDataFrame,
     campus_ids, mode, minutes, traced_m2, derived_m2, overlap_m2, traced_only_m2,
     derived_only_m2 and iou (intersection over union, 0..1).
     """
-    b_m = _metric(belts, "belts")
-    iso = _metric(isochrones_gdf, "isochrones")
+    b_m = to_metric(belts, what="belts")
+    iso = to_metric(isochrones_gdf, what="isochrones")
     iso = iso[(iso["mode"] == mode) & (iso["minutes"] == minutes)]
     if iso.empty:
         raise ValueError(f"no {mode} isochrones at {minutes} min; compute them first")
@@ -468,7 +454,7 @@ class CampusIndex:
 
     def __init__(self, campuses: gpd.GeoDataFrame, *, spacing_m: float = settings.NEAREST_VERTEX_SPACING_M,
                  network: net.RoadNetwork | None = None):
-        c_m = _metric(campuses, "campuses")
+        c_m = to_metric(campuses, what="campuses")
         self.ids = c_m["id"].to_numpy() if "id" in c_m else np.arange(len(c_m)).astype(str)
         self.geoms = c_m.geometry.to_numpy()
         shapely.prepare(self.geoms)
@@ -496,7 +482,7 @@ class CampusIndex:
             links = net.attach(network, c_m)
             n = network.n_nodes
             dist, _, src = csgraph.dijkstra(
-                _graph_with_sources(network, links), directed=True,
+                net.graph_with_sources(network, links), directed=True,
                 indices=np.arange(n, n + len(c_m)), min_only=True, return_predecessors=True)
             self.node_dist_m = dist[:n]
             self.node_campus = np.where(src[:n] >= n, src[:n] - n, -1)
@@ -560,16 +546,6 @@ class CampusIndex:
         return pd.DataFrame(cols, copy=False)
 
 
-def _graph_with_sources(network: net.RoadNetwork, links: net.AccessLinks):
-    adj = network.adjacency().tocoo()
-    n = network.n_nodes
-    rows = np.concatenate([adj.row, n + links.obj])
-    cols = np.concatenate([adj.col, links.node])
-    w = np.concatenate([adj.data, np.maximum(links.cost_m, 1e-6)])
-    size = n + int(links.obj.max()) + 1
-    return net._min_duplicates(rows, cols, w, size)
-
-
 def nearest_campus_points(points, campuses: gpd.GeoDataFrame, *, network: net.RoadNetwork | None = None,
                           chunk_size: int = settings.NEAREST_CHUNK_POINTS, progress: bool = False) -> pd.DataFrame:
     """Nearest campus for any number of points (building centroids, firm addresses ...), chunked.
@@ -588,7 +564,7 @@ def nearest_campus_points(points, campuses: gpd.GeoDataFrame, *, network: net.Ro
     :class:`CampusIndex`), and with a network network_campus_id and
     network_m, metres.
     """
-    pts = _metric(points, "points")
+    pts = to_metric(points, what="points")
     geom = pts.geometry if isinstance(pts, gpd.GeoDataFrame) else pts
     xy = shapely.get_coordinates(geom.to_numpy())
     index = CampusIndex(campuses, network=network)

@@ -46,6 +46,16 @@ class Grid:
     height: int
     crs: str = settings.METRIC_CRS
 
+    @classmethod
+    def covering(cls, bounds_m, cell_m: float) -> Grid:
+        """The grid of ``cell_m`` cells covering metric bounds (minx, miny, maxx, maxy), snapped outwards."""
+        minx, miny, maxx, maxy = bounds_m
+        west = np.floor(minx / cell_m) * cell_m
+        north = np.ceil(maxy / cell_m) * cell_m
+        width = int(np.ceil((maxx - west) / cell_m))
+        height = int(np.ceil((north - miny) / cell_m))
+        return cls(west=float(west), north=float(north), cell_m=float(cell_m), width=width, height=height)
+
     @property
     def transform(self):
         return from_origin(self.west, self.north, self.cell_m, self.cell_m)
@@ -69,12 +79,7 @@ def grid_for_bounds(bounds_lonlat=settings.CORE_BOUNDS, *, cell_m: float = setti
     The bounds are projected to UTM 50N and snapped outwards to whole cells.
     """
     box = gpd.GeoSeries([shapely.box(*bounds_lonlat)], crs=settings.STORAGE_CRS).to_crs(settings.METRIC_CRS)
-    minx, miny, maxx, maxy = box.total_bounds
-    west = np.floor(minx / cell_m) * cell_m
-    north = np.ceil(maxy / cell_m) * cell_m
-    width = int(np.ceil((maxx - west) / cell_m))
-    height = int(np.ceil((north - miny) / cell_m))
-    return Grid(west=float(west), north=float(north), cell_m=float(cell_m), width=width, height=height)
+    return Grid.covering(box.total_bounds, cell_m)
 
 
 def _profile(grid: Grid, *, block: int = settings.RASTER_BLOCK) -> dict:
@@ -136,17 +141,19 @@ def travel_time_surface(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, gr
                         rows_per_chunk: int = 512, progress: bool = False) -> np.ndarray:
     """Travel time (minutes, float32) from each cell to the nearest campus by ``mode``.
 
+    ``campuses`` may be in any declared CRS; the cells are those of ``grid`` (metres, EPSG:32650).
+
     Time = (straight connector from the cell to its nearest network node + network
     distance from that node to the nearest campus) / speed; one multi-source Dijkstra pass
     for all campuses.  Cells inside a campus are 0.  Cells farther than ``max_connector_m``
     from any node (if given) are nodata.  Processed in row chunks so that memory stays flat.
     """
-    links = net.attach(network, campuses.to_crs(network.crs))
+    speed = net.metres_per_minute(mode)  # an unknown mode fails before the shortest paths
+    links = net.attach(network, campuses)
     node_dist = net.distances_from(network, links, min_only=True)
     ok = np.flatnonzero(np.isfinite(node_dist))
     tree = cKDTree(network.node_xy[ok])
     inside = campus_mask(campuses, grid)
-    speed = settings.SPEEDS_KMH[mode] * 1000.0 / 60.0
     out = np.empty(grid.shape, dtype=np.float32)
     for r0 in tqdm(range(0, grid.height, rows_per_chunk), desc=f"{mode} time surface", unit="chunk",
                    disable=not progress):

@@ -8,6 +8,8 @@ other tools (big-endian, multi-points, Z coordinates) fall back to shapely per c
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyarrow as pa
 import pyproj
@@ -80,16 +82,10 @@ def lonlat_to_metric(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.n
     return _to_metric().transform(lon, lat)
 
 
-_TRANSFORMERS: dict = {}
-
-
+@functools.cache
 def _to_metric() -> pyproj.Transformer:
     # Transformers are not picklable; each process (Dask worker) builds its own once.
-    if "metric" not in _TRANSFORMERS:
-        _TRANSFORMERS["metric"] = pyproj.Transformer.from_crs(
-            settings.STORAGE_CRS, settings.METRIC_CRS, always_xy=True
-        )
-    return _TRANSFORMERS["metric"]
+    return pyproj.Transformer.from_crs(settings.STORAGE_CRS, settings.METRIC_CRS, always_xy=True)
 
 
 def hilbert_index(lon: np.ndarray, lat: np.ndarray, *, bounds=settings.STUDY_REGION_BOUNDS,

@@ -33,17 +33,16 @@ import pandas as pd
 import pyarrow as pa
 
 from geo import settings
-from geo.errors import CoordinateSystemError
 from geo.points.arrow import geometry_xy, hilbert_index, wkb_point_xy
 from geo.points.importer import read_points_metadata
 from geo.points.zones import (
     ZoneContext,
     ZoneFigures,
     ZonePartial,
+    context_and_targets,
     finish,
-    firm_targets,
     parquet_geometry_column,
-        zone_context,
+    require_points_crs,
     zone_partial,
 )
 
@@ -188,14 +187,11 @@ def zone_figures_dask(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = 
     if isinstance(ddf, dask_geopandas.GeoSeries):
         ddf = ddf.to_frame(name="geometry")
     if isinstance(ddf, dask_geopandas.GeoDataFrame):
-        if ddf.crs is None:
-            raise CoordinateSystemError("points have no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
+        require_points_crs(ddf.crs)
         if ddf.geometry.name != "geometry":
             ddf = ddf.rename_geometry("geometry")
-    ctx = context or zone_context(zones, campuses=campuses, isochrones=isochrones,
-                                  nearest_campus=nearest_campus, progress=progress)
-    if targets is None:
-        targets = firm_targets(zones)
+    ctx, targets = context_and_targets(zones, context=context, targets=targets, campuses=campuses,
+                                       isochrones=isochrones, nearest_campus=nearest_campus, progress=progress)
 
     with contextlib.ExitStack() as stack:
         if client is None:

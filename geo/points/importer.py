@@ -121,7 +121,8 @@ def parse_coordinate(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return value, missing, unparsable
 
 
-def _in_box(lon: np.ndarray, lat: np.ndarray, box) -> np.ndarray:
+def in_box(lon: np.ndarray, lat: np.ndarray, box) -> np.ndarray:
+    """Mask of points inside (or on the edge of) ``box`` = (minx, miny, maxx, maxy), same units as lon/lat."""
     minx, miny, maxx, maxy = box
     return (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
 
@@ -149,15 +150,15 @@ def classify_coordinates(
     if not_point is not None:
         code[(code == 0) & not_point] = _CODES["not_a_point"]
     # a GCJ-02/BD-09 shift is under 2 km, far inside the region's margin: test raw values
-    raw_in = _in_box(lon, lat, region)
-    swapped = (code == 0) & ~raw_in & _in_box(lat, lon, region)
+    raw_in = in_box(lon, lat, region)
+    swapped = (code == 0) & ~raw_in & in_box(lat, lon, region)
     code[swapped] = _CODES["swapped"]
     ok = np.flatnonzero(code == 0)
     out_lon = np.full(n, np.nan)
     out_lat = np.full(n, np.nan)
     if len(ok):
         out_lon[ok], out_lat[ok] = convert_coords(lon[ok], lat[ok], src=src, dst=WGS84)
-    outside = (code == 0) & ~_in_box(out_lon, out_lat, region)
+    outside = (code == 0) & ~in_box(out_lon, out_lat, region)
     code[outside] = _CODES["out_of_region"]
     out_lon[code != 0] = np.nan
     out_lat[code != 0] = np.nan
@@ -212,12 +213,17 @@ def _declared_in_metadata(meta: dict[bytes, bytes] | None) -> str | None:
     return None
 
 
+def is_storage_crs(crs) -> bool:
+    """Whether a CRS (anything pyproj reads) is WGS-84 longitude/latitude (EPSG:4326, either axis order)."""
+    return pyproj.CRS.from_user_input(crs).equals(pyproj.CRS(settings.STORAGE_CRS), ignore_axis_order=True)
+
+
 def _crs_declaration(crs) -> tuple[str | None, pyproj.Transformer | None]:
     """A file CRS that is not plain lon/lat (a projection) declares WGS-84-based coordinates."""
     if crs is None:
         return None, None
     crs = pyproj.CRS.from_user_input(crs)
-    if crs.equals(pyproj.CRS(settings.STORAGE_CRS), ignore_axis_order=True):
+    if is_storage_crs(crs):
         return None, None  # GCJ-02 and BD-09 data are labelled EPSG:4326 too: no declaration
     return WGS84, pyproj.Transformer.from_crs(crs, settings.STORAGE_CRS, always_xy=True)
 

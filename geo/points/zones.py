@@ -45,7 +45,8 @@ from geo import settings
 from geo.errors import CoordinateSystemError
 from geo.io import read_layer, write_geopackage, write_json, write_text
 from geo.points.arrow import geometry_xy, lonlat_to_metric, wkb_point_xy
-from geo.points.importer import read_points_metadata
+from geo.points.importer import in_box, is_storage_crs, read_points_metadata
+from geo.units import area_m2, m2_to_km2
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def zone_table(zones: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     out = pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame(
         {"zone_layer": [], "zone_id": [], "name_zh": [], "name_en": []}, geometry=[], crs=settings.STORAGE_CRS)
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=settings.STORAGE_CRS)
-    out.insert(4, "area_km2", out.to_crs(settings.METRIC_CRS).area.to_numpy() / settings.M2_PER_KM2)
+    out.insert(4, "area_km2", m2_to_km2(area_m2(out).to_numpy()))
     return out
 
 
@@ -248,8 +249,7 @@ class ZonePartial:
 
 def _members(geom, bounds, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Indices of the points inside (or on the boundary of) a prepared polygon."""
-    box = (lon >= bounds[0]) & (lon <= bounds[2]) & (lat >= bounds[1]) & (lat <= bounds[3])
-    idx = np.flatnonzero(box)
+    idx = np.flatnonzero(in_box(lon, lat, bounds))
     return idx[shapely.intersects_xy(geom, lon[idx], lat[idx])]
 
 
@@ -318,18 +318,27 @@ def zone_partial(lon: np.ndarray, lat: np.ndarray, category, ctx: ZoneContext) -
     return out
 
 
+def require_points_crs(crs) -> None:
+    """Refuse points without a CRS (both engines check at the door, before any work)."""
+    if crs is None:
+        raise CoordinateSystemError("points have no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
+
+
 def frame_partial(frame: gpd.GeoDataFrame | gpd.GeoSeries, ctx: ZoneContext, *, category: str | None = None,
                   chunk_rows: int = settings.POINTS_CHUNK_ROWS) -> ZonePartial:
-    """:func:`zone_partial` over a (Geo)DataFrame of points, chunk by chunk."""
-    if frame.crs is None:
-        raise CoordinateSystemError("points have no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
+    """:func:`zone_partial` over a (Geo)DataFrame of points in any declared CRS, chunk by chunk.
+
+    Each chunk is reprojected to WGS-84 (EPSG:4326) when it is not already; a frame without a
+    CRS is refused.
+    """
+    require_points_crs(frame.crs)
     total = ZonePartial.empty(ctx)
     for start in range(0, len(frame), chunk_rows):
         part = frame.iloc[start:start + chunk_rows]
         geom = part.geometry if isinstance(part, gpd.GeoDataFrame) else part
         if not geom.crs.equals(settings.STORAGE_CRS):
             geom = geom.to_crs(settings.STORAGE_CRS)
-        lon, lat, status = geometry_xy(geom.to_numpy())
+        lon, lat, _ = geometry_xy(geom.to_numpy())
         cats = part[category].to_numpy(dtype=object) if category else None
         total = total + zone_partial(lon, lat, cats, ctx)
     return total
@@ -341,17 +350,17 @@ def parquet_geometry_column(metadata: dict | None, *, path) -> str:
     geo = json.loads(meta[b"geo"]) if b"geo" in meta else {"primary_column": "geometry"}
     column = geo["primary_column"]
     crs = geo.get("columns", {}).get(column, {}).get("crs")
-    if crs is not None:
-        import pyproj
-
-        if not pyproj.CRS.from_user_input(crs).equals(pyproj.CRS(settings.STORAGE_CRS), ignore_axis_order=True):
-            raise CoordinateSystemError(f"{path}: points are not in WGS-84; import them with `corridor points import`")
+    if crs is not None and not is_storage_crs(crs):
+        raise CoordinateSystemError(f"{path}: points are not in WGS-84; import them with `corridor points import`")
     return column
 
 
 def iter_parquet_points(path: str | Path, *, category: str | None = None,
                         chunk_rows: int = settings.POINTS_CHUNK_ROWS) -> Iterator[tuple]:
-    """Yield (lon, lat, category) arrays chunk by chunk from a points GeoParquet, no geometries built."""
+    """Yield (lon, lat, category) arrays chunk by chunk from a points GeoParquet, no geometries built.
+
+    lon/lat are WGS-84 degrees (a file in another CRS is refused by :func:`parquet_geometry_column`).
+    """
     pf = pq.ParquetFile(path)
     column = parquet_geometry_column(pf.schema_arrow.metadata, path=path)
     columns = [column] + ([category] if category else [])
@@ -544,6 +553,21 @@ def firm_targets(zones: Mapping[str, gpd.GeoDataFrame] | None = None, *,
 # --- the in-memory engine ----------------------------------------------------------------------------
 
 
+def context_and_targets(zones: Mapping[str, gpd.GeoDataFrame] | None, *, context: ZoneContext | None,
+                        targets: pd.DataFrame | None, **context_kwargs) -> tuple[ZoneContext, pd.DataFrame]:
+    """The context and firm figures of a zone pass (both engines), reading the default zone layers once.
+
+    ``context`` and ``targets`` are used when given; otherwise they come from :func:`zone_context`
+    (with ``context_kwargs``) and :func:`firm_targets` of the same zone layers.
+    """
+    if zones is None and (context is None or targets is None):
+        from geo.layers import load_layers
+
+        zones = load_layers(*settings.POINT_ZONE_LAYERS)
+    ctx = context or zone_context(zones, **context_kwargs)
+    return ctx, firm_targets(zones) if targets is None else targets
+
+
 def zone_figures(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = None,
                  campuses: gpd.GeoDataFrame | None = None, isochrones=None, category: str | None = None,
                  targets: pd.DataFrame | None = None, context: ZoneContext | None = None,
@@ -577,10 +601,8 @@ def zone_figures(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = None,
 
         return zone_figures_dask(points, zones=zones, campuses=campuses, isochrones=isochrones, category=category,
                                  targets=targets, context=context, nearest_campus=nearest_campus, progress=progress)
-    ctx = context or zone_context(zones, campuses=campuses, isochrones=isochrones,
-                                  nearest_campus=nearest_campus, progress=progress)
-    if targets is None:
-        targets = firm_targets(zones)
+    ctx, targets = context_and_targets(zones, context=context, targets=targets, campuses=campuses,
+                                       isochrones=isochrones, nearest_campus=nearest_campus, progress=progress)
     total = ZonePartial.empty(ctx)
     if isinstance(points, str | Path):
         category = category if category is not None else read_points_metadata(points).get("category")

@@ -37,9 +37,10 @@ import shapely
 from tqdm.auto import tqdm
 
 from geo import settings
-from geo.crs import convert_coords
+from geo.crs import convert_coords, to_metric, to_storage
 from geo.errors import CoordinateSystemError, OSMUnavailableError
 from geo.io import write_text
+from geo.schema import _in_bounds
 
 log = logging.getLogger("corridor.osm")
 
@@ -127,13 +128,17 @@ def name_keys(*names, aliases=None) -> frozenset[str]:
 
 
 def _metric(geoms, crs) -> np.ndarray:
-    if crs is None:
-        raise CoordinateSystemError("geometries have no CRS")
-    return gpd.GeoSeries(geoms, crs=crs).to_crs(settings.METRIC_CRS).to_numpy()
+    """Geometries given in ``crs`` as a UTM 50N (EPSG:32650) array."""
+    return to_metric(gpd.GeoSeries(geoms, crs=crs)).to_numpy()
 
 
 def compare_geometries(traced, osm, *, crs=settings.STORAGE_CRS) -> pd.DataFrame:
     """Pairwise comparison of two equal-length geometry arrays, in UTM 50N.
+
+    Parameters
+    ----------
+    traced, osm : array_like of shapely geometries
+        Both in ``crs`` (default WGS-84, EPSG:4326).
 
     Returns
     -------
@@ -142,8 +147,12 @@ def compare_geometries(traced, osm, *, crs=settings.STORAGE_CRS) -> pd.DataFrame
         ``shift_east_m``/``shift_north_m`` (OSM centroid minus traced centroid) and ``iou``
         (intersection area over union area; 0 for non-polygons).
     """
-    a = _metric(np.asarray(traced, dtype=object), crs)
-    b = _metric(np.asarray(osm, dtype=object), crs)
+    return _compare_metric(_metric(np.asarray(traced, dtype=object), crs),
+                           _metric(np.asarray(osm, dtype=object), crs))
+
+
+def _compare_metric(a: np.ndarray, b: np.ndarray) -> pd.DataFrame:
+    """:func:`compare_geometries` of geometries already in UTM 50N (metres)."""
     ca, cb = shapely.centroid(a), shapely.centroid(b)
     east = shapely.get_x(cb) - shapely.get_x(ca)
     north = shapely.get_y(cb) - shapely.get_y(ca)
@@ -216,8 +225,10 @@ def match_layer(
     t_metric = _metric(traced.geometry.to_numpy(), traced.crs)
     o_metric = _metric(osm.geometry.to_numpy(), traced.crs) if len(osm) else np.array([], dtype=object)
     o_polygonal = np.isin(shapely.get_type_id(o_metric), (3, 6)) if len(osm) else np.array([], dtype=bool)
+    t_centroids, o_centroids = shapely.centroid(t_metric), shapely.centroid(o_metric)
+    o_keys = _osm_keys(osm)
     index: dict[str, set[int]] = defaultdict(set)
-    for j, keys in enumerate(_osm_keys(osm)):
+    for j, keys in enumerate(o_keys):
         for key in keys:
             index[key].add(j)
     tree = shapely.STRtree(o_metric) if len(osm) else None
@@ -226,8 +237,8 @@ def match_layer(
         geom = t_metric[i]
         named = sorted({j for k in keys for j in index.get(k, ())})
         near = [j for j in named
-                if shapely.intersects(geom, o_metric[j]) or shapely.distance(
-                    shapely.centroid(geom), shapely.centroid(o_metric[j])) <= limit]
+                if shapely.intersects(geom, o_metric[j])
+                or shapely.distance(t_centroids[i], o_centroids[j]) <= limit]
         near_poly = [j for j in near if o_polygonal[j]]
         located_only = [] if tree is None else [
             int(j) for j in tree.query(geom, predicate="intersects") if int(j) not in named and o_polygonal[j]
@@ -235,8 +246,7 @@ def match_layer(
         row = {"layer": layer, "id": traced.at[i, "id"], "name_zh": traced.at[i, "name_zh"],
                "osm_key": None, "osm_name": None, "matched_by": None}
         shown = near_poly or near or located_only
-        comparisons = compare_geometries([traced.geometry[i]] * len(shown), osm.geometry.to_numpy()[shown],
-                                         crs=traced.crs) if shown else None
+        comparisons = _compare_metric(t_metric[[i] * len(shown)], o_metric[shown]) if shown else None
         if len(near_poly) == 1:
             status = "matched"
         elif len(near_poly) > 1:
@@ -253,7 +263,7 @@ def match_layer(
             row.update(comparisons.iloc[best].to_dict())
             row.update(osm_key=osm.at[j, "osm_key"], osm_name=osm.at[j, "name_zh"] or osm.at[j, "name"])
             if j in named:
-                shared = keys & frozenset(_osm_keys(osm.iloc[[j]])[0])
+                shared = keys & o_keys[j]
                 primary = normalize_name(row["osm_name"])
                 ranked = sorted(shared, key=lambda k: (k != primary, k.isascii(), -len(k)))
                 row["matched_by"] = ranked[0] if ranked else None
@@ -286,12 +296,6 @@ def match_layer(
     return report
 
 
-def _in_region(geom) -> bool:
-    minx, miny, maxx, maxy = geom.bounds
-    rminx, rminy, rmaxx, rmaxy = settings.STUDY_REGION_BOUNDS
-    return minx >= rminx and miny >= rminy and maxx <= rmaxx and maxy <= rmaxy
-
-
 def _polygonal(geom):
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
@@ -316,7 +320,7 @@ def apply_matches(traced: gpd.GeoDataFrame, osm: gpd.GeoDataFrame, report: pd.Da
         row = report.loc[r]
         i = out.index[out["id"] == row["id"]][0]
         geom = _polygonal(shapely.make_valid(osm_by_key.geometry.loc[row["osm_key"]]))
-        if geom is None or geom.is_empty or not geom.is_valid or not _in_region(geom):
+        if geom is None or geom.is_empty or not geom.is_valid or not _in_bounds(geom.bounds, settings.STUDY_REGION_BOUNDS):
             report.loc[r, "status"] = "rejected"
             continue
         out.loc[i, "geometry"] = geom
@@ -390,8 +394,8 @@ def check_gcj02_shift(features: gpd.GeoDataFrame, references: gpd.GeoDataFrame, 
               "expected_north_m": None, "consistent_share": 0.0, "looks_shifted": False}
     if features is None or references is None or not len(features) or not len(references):
         return result
-    refs = references.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
-    feats = features.to_crs(settings.STORAGE_CRS).reset_index(drop=True)
+    refs = to_storage(references).reset_index(drop=True)
+    feats = to_storage(features).reset_index(drop=True)
     if "osm_key" not in feats.columns:
         feats = feats.assign(osm_key=[f"f/{i}" for i in range(len(feats))])
     report = match_layer(refs, feats, layer="shift-check", max_centroid_m=max_distance_m)
@@ -401,10 +405,10 @@ def check_gcj02_shift(features: gpd.GeoDataFrame, references: gpd.GeoDataFrame, 
     east = pairs["shift_east_m"].to_numpy(float)
     north = pairs["shift_north_m"].to_numpy(float)
     # the GCJ-02 offset at each reference centroid, measured in the same UTM frame as the shifts
-    centroids = refs.set_index("id").loc[pairs["id"]].geometry.to_crs(settings.METRIC_CRS).centroid
-    lonlat = centroids.to_crs(settings.STORAGE_CRS)
+    centroids = to_metric(refs.set_index("id").loc[pairs["id"]].geometry).centroid
+    lonlat = to_storage(centroids)
     gcj_lon, gcj_lat = convert_coords(lonlat.x.to_numpy(), lonlat.y.to_numpy(), src="wgs84", dst="gcj02")
-    gcj = gpd.GeoSeries(gpd.points_from_xy(gcj_lon, gcj_lat), crs=settings.STORAGE_CRS).to_crs(settings.METRIC_CRS)
+    gcj = to_metric(gpd.GeoSeries(gpd.points_from_xy(gcj_lon, gcj_lat), crs=settings.STORAGE_CRS))
     exp_e = gcj.x.to_numpy() - centroids.x.to_numpy()
     exp_n = gcj.y.to_numpy() - centroids.y.to_numpy()
     tol = settings.OSM_GCJ02_SHIFT_TOLERANCE_M
@@ -423,15 +427,21 @@ def check_gcj02_shift(features: gpd.GeoDataFrame, references: gpd.GeoDataFrame, 
     return result
 
 
-def _reference_layers() -> gpd.GeoDataFrame | None:
-    from geo.layers import load_layers
+def _reference_layers(layers: dict[str, gpd.GeoDataFrame] | None = None) -> gpd.GeoDataFrame | None:
+    """The conflated layers (:data:`geo.settings.OSM_CONFLATE_LAYERS`) stacked in one WGS-84 frame.
 
-    try:
-        loaded = load_layers(*settings.OSM_CONFLATE_LAYERS)
-    except Exception as exc:  # references are optional: a missing traced layer skips the check
-        log.debug("GCJ-02 shift check skipped: %s", exc)
-        return None
-    return gpd.GeoDataFrame(pd.concat(loaded.values(), ignore_index=True), crs=settings.STORAGE_CRS)
+    Taken from ``layers`` when given, else loaded; None when they cannot be loaded.
+    """
+    if layers is None:
+        from geo.layers import load_layers
+
+        try:
+            layers = load_layers(*settings.OSM_CONFLATE_LAYERS)
+        except Exception as exc:  # references are optional: a missing traced layer skips the check
+            log.debug("GCJ-02 shift check skipped: %s", exc)
+            return None
+    parts = [layers[n] for n in settings.OSM_CONFLATE_LAYERS if n in layers]
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=settings.STORAGE_CRS)
 
 
 def warn_if_gcj02_shifted(features: gpd.GeoDataFrame, *, what: str, references=None) -> dict:
@@ -490,8 +500,7 @@ def conflate_from_cache(*, layers_dir=None, osm_dir=None, progress: bool = False
     if not len(osm):
         return layers, pd.DataFrame(columns=list(REPORT_COLUMNS)), osm
     conflated, report = conflate_layers(layers, osm, progress=progress)
-    refs = pd.concat([layers[n] for n in settings.OSM_CONFLATE_LAYERS if n in layers], ignore_index=True)
-    check = check_gcj02_shift(osm, gpd.GeoDataFrame(refs, crs=settings.STORAGE_CRS))
+    check = check_gcj02_shift(osm, _reference_layers(layers))
     if check["looks_shifted"]:
         log.warning("OSM and the traced layers differ by the GCJ-02 offset (median %.0f m E, %.0f m N over %d "
                     "places): one of them carries it; check the traced sources' coordinate_system.",
@@ -535,7 +544,8 @@ def build_layers_with_osm(
         if require_osm:
             raise OSMUnavailableError(message)
         log.warning("%s; building the embedded layers", message)
-    layers = {n: validate_layer(g, LAYER_SPECS[n]) if n in report["layer"].unique() else g for n, g in layers.items()}
+    changed = set(report["layer"])  # only conflated layers carry geometry that was not validated at load
+    layers = {n: validate_layer(g, LAYER_SPECS[n]) if n in changed else g for n, g in layers.items()}
     manifests = {a: {k: m.get(k) for k in ("source", "fetched_at", "osmnx_version", "feature_counts")}
                  for a in cached_areas(osm_dir=osm_dir) for m in [read_manifest(a, osm_dir=osm_dir)]}
     conflation = report["status"].value_counts().to_dict() if len(report) else {}

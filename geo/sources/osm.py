@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 
 from geo import settings
 from geo.errors import CoordinateSystemError, LayerValidationError, OSMUnavailableError
-from geo.io import atomic_path, write_geopackage, write_json
+from geo.io import atomic_path, read_layer, write_geopackage, write_json
 
 log = logging.getLogger("corridor.osm")
 
@@ -551,19 +551,16 @@ def load_osm_features(
 
     Returns an empty frame when nothing is cached.
     """
+    import pyogrio
+
     areas = cached_areas(osm_dir=osm_dir) if areas is None else list(areas)
     parts = []
     for area in areas:
         path = area_dir(area, osm_dir=osm_dir) / FEATURES_NAME
         if not path.exists():
             continue
-        import pyogrio
-
         present = {name for name, _ in pyogrio.list_layers(path)}
-        for theme in themes:
-            if theme in present:
-                part = gpd.read_file(path, layer=theme, engine="pyogrio")
-                parts.append(part.assign(area=area))
+        parts += [read_layer(path, layer=theme).assign(area=area) for theme in themes if theme in present]
     if not parts:
         return empty_features()
     out = pd.concat(parts, ignore_index=True)

@@ -191,7 +191,11 @@ def graph_from_osm_xml(path: str | Path, *, network_type: str, polygon=None) -> 
 
 
 def features_from_osm_xml(path: str | Path, *, themes=THEMES, polygon=None) -> dict[str, gpd.GeoDataFrame]:
-    """The themes' features from an OSM XML file (osmnx ``features_from_xml``), one table each."""
+    """The themes' features from an OSM XML file (osmnx ``features_from_xml``), one table each.
+
+    ``polygon`` (optional clip) is in the file's coordinate system, WGS-84 for OSM; the tables
+    are :func:`geo.sources.osm.normalize_features` frames in that same system (EPSG:4326 label).
+    """
     import osmnx as ox
     from osmnx._errors import InsufficientResponseError
 
@@ -207,6 +211,7 @@ def features_from_osm_xml(path: str | Path, *, themes=THEMES, polygon=None) -> d
 
 
 def _margin_bounds(polygon, margin_m: float) -> tuple[float, float, float, float]:
+    """Bounds (lon/lat degrees) of ``polygon`` widened by ``margin_m`` metres on every side."""
     minx, miny, maxx, maxy = polygon.bounds
     dlat = margin_m / 111_320.0
     dlon = margin_m / (111_320.0 * math.cos(math.radians((miny + maxy) / 2)))
