@@ -14,16 +14,10 @@ import pandas as pd
 import shapely
 
 from geo import settings, units
-from geo.errors import CoordinateSystemError
+from geo.crs import to_metric, to_storage
 
 #: City attributes carried through from the corridor document (when the layer has them).
 FOCUS_COLUMNS = ("industrial_focus", "role", "role_original", "note", "ref", "section")
-
-
-def _metric(gdf, what):
-    if getattr(gdf, "crs", None) is None:
-        raise CoordinateSystemError(f"{what} has no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
-    return gdf.to_crs(settings.METRIC_CRS)
 
 
 def core_point(lonlat=settings.OPTICS_VALLEY_CORE_LONLAT) -> gpd.GeoSeries:
@@ -41,16 +35,15 @@ def corridor_cities(cities: gpd.GeoDataFrame, *, core_lonlat=settings.OPTICS_VAL
     boundary_to_core_km (nearest point of the city to the core; 0 for the city holding it)
     and the document's attributes (industrial_focus, role ...).
     """
-    m = _metric(cities, "cities")
+    m = to_metric(cities, what="cities")
     core = core_point(core_lonlat).to_crs(settings.METRIC_CRS).iloc[0]
     centroid = m.geometry.centroid
     cen_ll = gpd.GeoSeries(centroid, crs=settings.METRIC_CRS).to_crs(settings.STORAGE_CRS)
-    area = m.area.to_numpy()
+    area = units.with_area_columns(m)
     out = pd.DataFrame({
         "id": m["id"].to_numpy(), "name_zh": m["name_zh"].to_numpy(),
         "name_en": m["name_en"].to_numpy() if "name_en" in m else "",
-        "area_m2": area, "area_km2": units.m2_to_km2(area), "area_ha": units.m2_to_ha(area),
-        "area_mu": units.m2_to_mu(area),
+        **{col: area[col].to_numpy() for col in ("area_m2", "area_km2", "area_ha", "area_mu")},
         "centroid_lon": cen_ll.x.to_numpy(), "centroid_lat": cen_ll.y.to_numpy(),
         "distance_to_core_km": shapely.distance(centroid.to_numpy(), core) / 1000.0,
         "boundary_to_core_km": shapely.distance(m.geometry.to_numpy(), core) / 1000.0,
@@ -58,13 +51,13 @@ def corridor_cities(cities: gpd.GeoDataFrame, *, core_lonlat=settings.OPTICS_VAL
     for col in FOCUS_COLUMNS:
         if col in m.columns:
             out[col] = m[col].to_numpy()
-    return gpd.GeoDataFrame(out, geometry=cities.to_crs(settings.STORAGE_CRS).geometry.to_numpy(),
+    return gpd.GeoDataFrame(out, geometry=to_storage(cities).geometry.to_numpy(),
                             crs=settings.STORAGE_CRS)
 
 
 def centroid_distance_km(cities: gpd.GeoDataFrame, *, label: str = "name_zh") -> pd.DataFrame:
     """Centroid-to-centroid distance matrix of the cities, km (square DataFrame)."""
-    cen = _metric(cities, "cities").geometry.centroid.to_numpy()
+    cen = to_metric(cities, what="cities").geometry.centroid.to_numpy()
     d = shapely.distance(cen[:, None], cen[None, :]) / 1000.0
     names = cities[label].to_numpy() if label in cities else cities.index.to_numpy()
     return pd.DataFrame(d, index=names, columns=names)
@@ -79,8 +72,8 @@ def within_band(features: gpd.GeoDataFrame, axis: gpd.GeoDataFrame, *, band_m: f
     DataFrame: id, layer, name_zh, distance_to_axis_m, along_axis_km (position of the
     feature's nearest axis point along the main line, km from its start), in_band.
     """
-    f = _metric(features, "features")
-    ax = _metric(axis, "axis")
+    f = to_metric(features, what="features")
+    ax = to_metric(axis, what="axis")
     lines = shapely.line_merge(shapely.union_all(ax.geometry.to_numpy()))
     dist = shapely.distance(f.geometry.to_numpy(), lines)
     main = ax.geometry.iloc[int(np.argmax(ax.length.to_numpy()))]
@@ -98,7 +91,7 @@ def within_band(features: gpd.GeoDataFrame, axis: gpd.GeoDataFrame, *, band_m: f
 
 def corridor_band(axis: gpd.GeoDataFrame, *, band_m: float = settings.CORRIDOR_BAND_M) -> gpd.GeoDataFrame:
     """The band polygon of half-width ``band_m`` around the axis (WGS-84), with its area."""
-    ax = _metric(axis, "axis")
+    ax = to_metric(axis, what="axis")
     band = shapely.buffer(shapely.union_all(ax.geometry.to_numpy()), band_m)
-    return gpd.GeoDataFrame({"band_m": [band_m], "area_km2": [band.area / 1e6]}, geometry=[band],
+    return gpd.GeoDataFrame({"band_m": [band_m], "area_km2": [units.m2_to_km2(band.area)]}, geometry=[band],
                             crs=settings.METRIC_CRS).to_crs(settings.STORAGE_CRS)

@@ -33,7 +33,9 @@ import shapely
 import yaml
 
 from geo import settings, units
-from geo.errors import CoordinateSystemError, CorridorError
+from geo.crs import to_metric, to_storage
+from geo.errors import CorridorError
+from geo.schema import POLYGONAL
 
 #: Layers that hold zones, and the label each gets in ``zone_layer``.
 ZONE_LAYERS = ("zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts")
@@ -59,12 +61,6 @@ def _with_overrides(cfg: dict, *, far: dict | None = None, developable_share: di
     return cfg
 
 
-def _metric(gdf, what):
-    if getattr(gdf, "crs", None) is None:
-        raise CoordinateSystemError(f"{what} has no CRS; declare it (EPSG:4326 for WGS-84 lon/lat)")
-    return gdf.to_crs(settings.METRIC_CRS)
-
-
 def zones_from_layers(layers: dict[str, gpd.GeoDataFrame], *, config: dict | None = None) -> gpd.GeoDataFrame:
     """Collect the zone polygons from the layers (WGS-84), with a ``zone_layer`` column.
 
@@ -76,22 +72,22 @@ def zones_from_layers(layers: dict[str, gpd.GeoDataFrame], *, config: dict | Non
         gdf = layers.get(name)
         if gdf is None or gdf.empty:
             continue
-        if gdf.crs is None:
-            raise CoordinateSystemError(f"layer {name!r} has no CRS")
-        gdf = gdf[gdf.geom_type.isin(("Polygon", "MultiPolygon"))]
+        gdf = to_storage(gdf, what=f"layer {name!r}")
+        gdf = gdf[gdf.geom_type.isin(POLYGONAL)]
         if name == "districts":
             gdf = gdf[gdf["name_zh"].isin(cfg.get("zone_districts", []))]
-        parts.append(gdf.to_crs(settings.STORAGE_CRS).assign(zone_layer=name))
+        parts.append(gdf.assign(zone_layer=name))
     if not parts:
         raise CorridorError("no zone layers given (zhigu, innovation_belts, silicon_lane_corridors, parks, districts)")
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=settings.STORAGE_CRS)
 
 
 def zone_areas(zones: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Area of each zone in m², ha, km² and 亩 (measured in UTM 50N)."""
-    m2 = _metric(zones, "zones").area.to_numpy()
-    return pd.DataFrame({"area_m2": m2, "area_ha": units.m2_to_ha(m2), "area_km2": units.m2_to_km2(m2),
-                         "area_mu": units.m2_to_mu(m2)}, index=zones.index)
+    """Area of each zone (any declared CRS) in m², ha, km² and 亩, measured in UTM 50N.
+
+    Returns a DataFrame indexed like ``zones`` with area_m2, area_ha, area_km2 and area_mu.
+    """
+    return pd.DataFrame(units.with_area_columns(zones)[["area_m2", "area_ha", "area_km2", "area_mu"]])
 
 
 # --- land by class ----------------------------------------------------------------------------------
@@ -106,8 +102,8 @@ def traced_class_geometries(layers: dict[str, gpd.GeoDataFrame], *, config: dict
         layer = layers.get(source.get(cls, ""))
         if layer is None or layer.empty:
             continue
-        geoms = _metric(layer, source[cls]).geometry
-        classes[cls] = shapely.union_all(geoms[geoms.geom_type.isin(("Polygon", "MultiPolygon"))].to_numpy())
+        geoms = to_metric(layer, what=source[cls]).geometry
+        classes[cls] = shapely.union_all(geoms[geoms.geom_type.isin(POLYGONAL)].to_numpy())
     return _disjoint(classes, order=cfg["traced_classes"])
 
 
@@ -119,8 +115,8 @@ def osm_class_geometries(landuse: gpd.GeoDataFrame, *, config: dict | None = Non
     """
     cfg = config or load_config()
     mapping = cfg.get("osm_classes", {})
-    lu = _metric(landuse, "landuse")
-    lu = lu[lu.geom_type.isin(("Polygon", "MultiPolygon"))]
+    lu = to_metric(landuse, what="landuse")
+    lu = lu[lu.geom_type.isin(POLYGONAL)]
     cls = pd.Series(np.nan, index=lu.index, dtype=object)
     for col in ("landuse", "amenity", "leisure", "natural", "class"):
         if col in lu.columns:
@@ -155,7 +151,7 @@ def land_by_class(zones: gpd.GeoDataFrame, class_geometries: dict) -> pd.DataFra
     -------
     DataFrame indexed like ``zones`` with one ``<class>`` column per class plus ``residual``, m².
     """
-    zg = _metric(zones, "zones").geometry.to_numpy()
+    zg = to_metric(zones, what="zones").geometry.to_numpy()
     total = shapely.area(zg)
     out = pd.DataFrame(index=zones.index)
     used = np.zeros(len(zg))

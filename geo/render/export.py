@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from geo import settings
 from geo.errors import CorridorError, ExportError, StageReport
-from geo.io import atomic_path, write_geojson, write_geopackage, write_geoparquet
+from geo.io import atomic_path, read_layer, write_geojson, write_geopackage, write_geoparquet
 
 log = logging.getLogger("corridor")
 
@@ -114,12 +114,15 @@ def export_layer(gdf: gpd.GeoDataFrame, name: str, *, out_dir: Path, formats=LAY
 
 
 def _analysis_tables(analysis_dir: Path) -> dict[str, gpd.GeoDataFrame]:
-    gpkg = Path(analysis_dir) / "analysis.gpkg"
+    """Every table of ``corridor analyse``'s GeoPackage, as ``analysis_<table>``; ``{}`` when absent."""
+    from geo.render.maps import ANALYSIS_GPKG
+
+    gpkg = Path(analysis_dir) / ANALYSIS_GPKG
     if not gpkg.exists():
         return {}
     import pyogrio
 
-    return {f"analysis_{name}": gpd.read_file(gpkg, layer=name, engine="pyogrio") for name, _ in pyogrio.list_layers(gpkg)}
+    return {f"analysis_{name}": read_layer(gpkg, layer=name) for name, _ in pyogrio.list_layers(gpkg)}
 
 
 def run_export(*, only: list[str] | None = None, formats=FORMATS, size: tuple[int, int] = (1600, 1000),

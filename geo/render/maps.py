@@ -32,15 +32,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import yaml
 from branca.colormap import LinearColormap
 from branca.element import Element, MacroElement
 from folium import plugins
 from folium.template import Template
 from tqdm.auto import tqdm
 
-from geo import settings
+from geo import registry, settings, units
+from geo.crs import to_metric, to_storage
 from geo.errors import AnalysisMissingError, CoordinateSystemError, CorridorError, StageReport
+from geo.io import read_layer, write_text
 from geo.render.assets import inline_assets
 from geo.render.runtime import RUNTIME_CSS, RUNTIME_JS
 from geo.render.styles import (
@@ -51,6 +52,7 @@ from geo.render.styles import (
     default_style,
     load_styles,
 )
+from geo.schema import LINEAR, PUNTAL
 
 log = logging.getLogger("corridor")
 
@@ -80,11 +82,9 @@ class RenderReport(StageReport):
 
 # --------------------------------------------------------------------------------- documents
 def load_documents(path: str | Path | None = None) -> dict[str, dict]:
-    """The policy documents by key (``layers/documents.yml``), for citations."""
+    """The policy documents by key (``layers/documents.yml``), for citations; ``{}`` when absent."""
     path = Path(path) if path else settings.DOCUMENTS_FILE
-    if not path.exists():
-        return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return registry.load_documents(path) if path.exists() else {}
 
 
 def cite(ref: str | None, documents: dict[str, dict]) -> list[str]:
@@ -127,7 +127,7 @@ def format_figure(value: float, unit: str) -> str:
     """A figure in its SI unit with the Chinese unit alongside (万方, 亿元)."""
     text = f"{format_number(value)} {_UNIT_LABELS.get(unit, unit)}".strip()
     if unit == "m2" and abs(value) >= 10_000:
-        text += f" ({value / settings.M2_PER_WANFANG:,.1f} 万方)"
+        text += f" ({units.m2_to_wanfang(value):,.1f} 万方)"
     if unit in ("yuan", "yuan_per_year") and abs(value) >= 1e8:
         text += f" ({value / 1e8:,.1f} 亿元)"
     return text
@@ -274,8 +274,8 @@ def _filter_entry(gdf: gpd.GeoDataFrame, entry: LayerEntry, frames: dict) -> gpd
     if entry.clip_to:
         other = frames.get(entry.clip_to["layer"])
         if other is not None and len(other):
-            area = other.to_crs(settings.METRIC_CRS).union_all().buffer(float(entry.clip_to.get("buffer_m", 0)))
-            keep = gdf.to_crs(settings.METRIC_CRS).intersects(area)
+            area = to_metric(other).union_all().buffer(float(entry.clip_to.get("buffer_m", 0)))
+            keep = to_metric(gdf).intersects(area)
             gdf = gdf[keep.values]
     return gdf
 
@@ -382,7 +382,7 @@ def _read_analysis_table(name: str, analysis_dir: Path) -> gpd.GeoDataFrame:
     tables = [t[0] for t in pyogrio.list_layers(gpkg)]
     if name not in tables:
         raise AnalysisMissingError(f"{gpkg} has no table {name!r}; run `corridor analyse` first")
-    return gpd.read_file(gpkg, layer=name, engine="pyogrio")
+    return read_layer(gpkg, layer=name)
 
 
 class _Inputs:
@@ -429,9 +429,9 @@ class _Inputs:
 # --------------------------------------------------------------------------------- building
 def _geometry_shape(gdf: gpd.GeoDataFrame) -> str:
     types = set(gdf.geom_type.dropna())
-    if types and types <= {"Point", "MultiPoint"}:
+    if types and types <= set(PUNTAL):
         return "point"
-    if types and types <= {"LineString", "MultiLineString"}:
+    if types and types <= set(LINEAR):
         return "line"
     return "fill"
 
@@ -475,7 +475,7 @@ def _vector_overlay(gdf: gpd.GeoDataFrame, *, entry: LayerEntry, style: LayerSty
     shape = _geometry_shape(gdf) if len(gdf) else "fill"
     if shape == "fill" and len(gdf) > 1:
         # Large polygons first, so that small ones stay on top and clickable.
-        order = gdf.to_crs(settings.METRIC_CRS).area.sort_values(ascending=False).index
+        order = units.area_m2(gdf).sort_values(ascending=False).index
         gdf = gdf.loc[order]
     simplify_m = spec.simplify_m if entry.simplify_m is None else entry.simplify_m
     shown = prepare_geometry(gdf, simplify_m=0 if shape == "point" else simplify_m)
@@ -557,16 +557,14 @@ def raster_image(path: Path, *, style: LayerStyle, max_px: int | None = None) ->
 
 def _summary_lines(gdf: gpd.GeoDataFrame, documents: dict, *, fields: tuple[str, ...] = ()) -> list[str]:
     """Measured size, documented figures and ``fields`` of a map's focus layer (plain text)."""
-    from geo.units import area_m2, length_m
-
     lines = []
     shape = _geometry_shape(gdf)
-    sizes = area_m2(gdf) if shape == "fill" else (length_m(gdf) if shape == "line" else None)
+    sizes = units.area_m2(gdf) if shape == "fill" else (units.length_m(gdf) if shape == "line" else None)
     for i, row in enumerate(gdf.drop(columns=gdf.geometry.name).to_dict("records")):
         name = _display_names(row)[0]
         if sizes is not None and shape == "fill":
             m2 = float(sizes.iloc[i])
-            size = f"{m2 / settings.M2_PER_KM2:,.2f} km² ({m2 / settings.M2_PER_MU:,.0f} 亩)"
+            size = f"{units.m2_to_km2(m2):,.2f} km² ({units.m2_to_mu(m2):,.0f} 亩)"
         elif sizes is not None:
             size = f"{float(sizes.iloc[i]) / 1000:,.2f} km"
         else:
@@ -619,7 +617,7 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: _Inputs, documents:
         f for f in frames.values() if len(f)
     ]
     if extent_frames:
-        west, south, east, north = pd.concat([f.to_crs(settings.STORAGE_CRS).geometry for f in extent_frames]).total_bounds
+        west, south, east, north = pd.concat([to_storage(f).geometry for f in extent_frames]).total_bounds
     else:
         west, south, east, north = settings.CORE_BOUNDS
 
@@ -675,8 +673,6 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: _Inputs, documents:
 # --------------------------------------------------------------------------------- gallery
 def render_index(specs: dict[str, MapSpec], *, written: dict[str, Path], failed: dict[str, str], out_dir: Path) -> Path:
     """Write ``index.html``: a gallery linking every map with its one-line description."""
-    from geo.io import write_text
-
     cards = []
     for name, spec in specs.items():
         if name in written:
@@ -740,8 +736,6 @@ def render_maps(*, only: list[str] | None = None, out_dir: str | Path | None = N
         A failing map (for example missing analysis outputs) is recorded and the others
         still render.
     """
-    from geo.io import write_text
-
     styles = load_styles(style_file)
     names = list(only) if only else list(styles.maps)
     unknown = [n for n in names if n not in styles.maps and n != INDEX_NAME]
