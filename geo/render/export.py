@@ -18,6 +18,7 @@ import geopandas as gpd
 from tqdm.auto import tqdm
 
 from geo import settings
+from geo.crs import to_storage
 from geo.errors import CorridorError, ExportError, StageReport
 from geo.io import atomic_path, read_layer, write_geojson, write_geopackage, write_geoparquet
 
@@ -100,7 +101,8 @@ def screenshot_map(html: Path, png: Path, *, size: tuple[int, int] = (1600, 1000
 
 
 def export_layer(gdf: gpd.GeoDataFrame, name: str, *, out_dir: Path, formats=LAYER_FORMATS) -> dict[str, Path]:
-    """Write one layer as ``<out_dir>/<name>.gpkg|.geojson|.parquet`` (WGS-84), atomically."""
+    """Write one layer (any declared CRS) as ``<out_dir>/<name>.gpkg|.geojson|.parquet`` in WGS-84, atomically."""
+    gdf = to_storage(gdf, what=f"layer {name!r}")  # every format in the storage CRS, refused before a write
     written = {}
     for fmt in formats:
         target = Path(out_dir) / f"{name}.{fmt}"

@@ -396,6 +396,7 @@ class _Inputs:
             self.analysis_dir = Path(build_dir) / "analysis" if build_dir else settings.ANALYSIS_DIR
         self.build_dir = build_dir
         self._given = layers is not None
+        self._tables: dict[str, gpd.GeoDataFrame] = {}  # analysis tables, read once per run
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         if name not in self.layers:
@@ -421,9 +422,11 @@ class _Inputs:
     def frame(self, entry: LayerEntry) -> gpd.GeoDataFrame:
         if entry.kind == "layer":
             return self.layer(entry.name)
-        gdf = _read_analysis_table(entry.name, self.analysis_dir)
-        _check_crs(gdf, f"analysis table {entry.name}")
-        return gdf
+        if entry.name not in self._tables:
+            gdf = _read_analysis_table(entry.name, self.analysis_dir)
+            _check_crs(gdf, f"analysis table {entry.name}")
+            self._tables[entry.name] = gdf
+        return self._tables[entry.name]
 
 
 # --------------------------------------------------------------------------------- building

@@ -208,12 +208,12 @@ def load_styles(path: str | Path | None = None) -> StyleConfig:
             title_en=str(raw.get("title_en", name)),
             description_en=str(raw.get("description_en", "")),
             layers=entries,
-            simplify_m=float(raw.get("simplify_m", 5.0)),
+            simplify_m=float(raw.get("simplify_m", MapSpec.simplify_m)),
             extent=tuple(raw.get("extent") or ()),
             summary=raw.get("summary"),
             summary_fields=tuple(raw.get("summary_fields") or ()),
             other_layers=_other_layers(name, raw.get("other_layers"), path),
-            other_simplify_m=float(raw.get("other_simplify_m", 30.0)),
+            other_simplify_m=float(raw.get("other_simplify_m", MapSpec.other_simplify_m)),
         )
     basemaps = tuple(doc.get("basemaps") or BASEMAPS)
     unknown = [b for b in basemaps if b not in BASEMAPS]

@@ -22,6 +22,7 @@ def test_noding_snapping_and_components(square_roads):
     comps = network.components_summary()
     assert len(comps) == 2
     assert comps.loc[0, "largest"] and "road-g" not in comps.loc[0, "roads"]
+    assert comps["largest"].sum() == 1
     assert comps.loc[1, "roads"] == "road-g"
     np.testing.assert_allclose(comps.loc[1, "length_km"], 0.5)
     # total length: 4 x 1000 (square) + 1400 (E) + 295 (F) + 500 (G); the 5 m gap is merged away
@@ -73,6 +74,8 @@ def test_travel_minutes_and_cutoff():
     np.testing.assert_allclose(net.cutoff_m(10, "drive"), 5000.0)
     with pytest.raises(ValueError):
         net.travel_minutes(1, "fly")
+    with pytest.raises(ValueError):
+        net.cutoff_m(10, "fly")
 
 
 def test_missing_crs_is_refused(square_roads):
