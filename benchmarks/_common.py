@@ -6,19 +6,9 @@ import json
 import platform
 import resource
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-
-
-@contextmanager
-def timer():
-    """Yield a dict whose ``seconds`` is filled in when the block ends."""
-    out = {}
-    start = time.perf_counter()
-    yield out
-    out["seconds"] = time.perf_counter() - start
 
 
 def best_of(fn, *, repeat: int = 3) -> float:

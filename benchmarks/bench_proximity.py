@@ -25,7 +25,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from benchmarks._common import machine, peak_rss_mb, save
+from benchmarks._common import peak_rss_mb, save
 from geo import settings
 from geo.analysis import network as net
 from geo.analysis import proximity as prox
@@ -225,7 +225,7 @@ def main() -> dict:
           f"walk-time surface {ras['walk_time_surface_s'] or float('nan'):.2f} s")
     print(f"peak RSS {peak_rss_mb():.0f} MB")
     results = {"campuses": campus_source, "nearest_campus": nearest, "memory": memory, "isochrones": iso,
-               "raster": ras, "peak_rss_mb": peak_rss_mb(), "machine": machine()}
+               "raster": ras, "peak_rss_mb": peak_rss_mb()}
     path = save("proximity", results)
     print(f"written {path}")
     return results

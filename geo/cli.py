@@ -53,10 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
     try:
         return int(args.func(args) or 0)
-    except CorridorError as exc:
-        print(f"corridor {args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except FileNotFoundError as exc:
+    except (CorridorError, FileNotFoundError) as exc:
         print(f"corridor {args.command}: error: {exc}", file=sys.stderr)
         return 1
 

@@ -23,7 +23,6 @@ from concurrent.futures import ThreadPoolExecutor
 import geopandas as gpd
 import numpy as np
 import shapely
-from shapely.geometry.base import BaseGeometry
 
 from geo import settings
 from geo.errors import CoordinateSystemError
@@ -308,8 +307,3 @@ def to_storage(data, *, what: str = "data"):
     if getattr(data, "crs", None) is None:
         raise CoordinateSystemError(f"{what} has no CRS; cannot reproject it to WGS-84")
     return data.to_crs(settings.STORAGE_CRS)
-
-
-def is_geometry(obj) -> bool:
-    """True for a single shapely geometry."""
-    return isinstance(obj, BaseGeometry)

@@ -83,9 +83,10 @@ def write_geopackage(
     The whole file is built beside the target and renamed over it at the end, so
     readers (QGIS included) see either the old file or the complete new one.
     """
+    for name, gdf in layers.items():
+        _check_storage_crs(gdf, f"{target} table {name}")
     with atomic_path(target) as tmp:
         for name, gdf in layers.items():
-            _check_storage_crs(gdf, f"{target} table {name}")
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
     return Path(target)
 

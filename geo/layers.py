@@ -18,7 +18,15 @@ from tqdm.auto import tqdm
 from geo import settings
 from geo.errors import LayerValidationError
 from geo.io import read_layer, write_geojson, write_geopackage, write_json
-from geo.schema import LINEAR, POLYGONAL, PUNTAL, LayerSpec, load_source_layer, order_columns
+from geo.schema import (
+    LINEAR,
+    POLYGONAL,
+    PUNTAL,
+    LayerSpec,
+    flatten_figures,
+    load_source_layer,
+    order_columns,
+)
 
 LAYER_SPECS: dict[str, LayerSpec] = {
     spec.name: spec
@@ -128,11 +136,11 @@ LAYER_SPECS: dict[str, LayerSpec] = {
     )
 }
 
-#: Attribute tables joined onto layers by feature name: (layer, file, key column).
-ATTRIBUTE_SOURCES = (
-    ("cities", "traced/corridor_cities.json"),
-    ("districts", "traced/district_figures.json"),
-)
+#: Attribute tables joined onto layers by feature name (``name_zh`` prefix or id): layer -> file.
+ATTRIBUTE_SOURCES = {
+    "cities": "traced/corridor_cities.json",
+    "districts": "traced/district_figures.json",
+}
 
 
 def layer_names() -> list[str]:
@@ -151,50 +159,58 @@ def load_layer_sources(name: str, *, layers_dir: Path | None = None) -> gpd.GeoD
 
 
 def _join_attributes(name: str, gdf: gpd.GeoDataFrame, base: Path) -> gpd.GeoDataFrame:
-    """Merge the plain-JSON attribute tables (industrial focus, district figures) onto a layer."""
-    from geo.schema import flatten_figures
-
-    for layer, rel in ATTRIBUTE_SOURCES:
-        path = base / rel
-        if layer != name or not path.exists():
-            continue
-        table = json.loads(path.read_text(encoding="utf-8"))
-        records = _attribute_records(table)
-        for place, attrs in records.items():
-            mask = gdf["name_zh"].str.startswith(place) | (gdf["id"] == place)
-            if not mask.any():
-                raise LayerValidationError(
-                    f"attribute table names {place!r}, which is not a feature of layer {name!r}",
-                    path=path, layer=name,
-                )
-            figures = attrs.pop("figures", None)
-            if figures is not None:
-                attrs.update(flatten_figures(figures))
-                attrs["figures_json_extra"] = attrs.pop("figures_json")
-            for key, value in attrs.items():
-                if isinstance(value, list | dict):
-                    value = ";".join(map(str, value)) if isinstance(value, list) else json.dumps(value, ensure_ascii=False)
-                if key not in gdf.columns:
-                    gdf[key] = None
-                gdf[key] = gdf[key].astype(object)
-                gdf.loc[mask, key] = value
+    """Merge the plain-JSON attribute table of a layer (industrial focus, district figures) onto it."""
+    rel = ATTRIBUTE_SOURCES.get(name)
+    if rel is None or not (base / rel).exists():
+        return gdf
+    path = base / rel
+    for place, columns in _attribute_records(json.loads(path.read_text(encoding="utf-8"))).items():
+        mask = gdf["name_zh"].str.startswith(place) | (gdf["id"] == place)
+        if not mask.any():
+            raise LayerValidationError(
+                f"attribute table names {place!r}, which is not a feature of layer {name!r}",
+                path=path, layer=name,
+            )
+        for key, value in columns.items():
+            gdf[key] = gdf[key].astype(object) if key in gdf.columns else None
+            gdf.loc[mask, key] = value
     return gdf
 
 
 def _attribute_records(table) -> dict[str, dict]:
-    """Normalise an attribute table to {place name: {attribute: value}}.
+    """Normalise an attribute table to {place name: {column: value}}.
 
     Accepts a mapping of place -> attributes, or a list of figure objects each with a
-    ``place`` key (the district-figures form).
+    ``place`` key (the district-figures form).  A ``figures`` list becomes the flat figure
+    columns (:func:`~geo.schema.flatten_figures`) with its JSON in ``figures_json_extra``;
+    other lists become ``;``-joined text and mappings JSON text.
     """
     if isinstance(table, dict):
-        return {k: dict(v) for k, v in table.items() if not k.startswith("_") and isinstance(v, dict)}
-    records: dict[str, dict] = {}
-    for fig in table:
-        fig = dict(fig)
-        place = fig.pop("place")
-        records.setdefault(place, {"figures": []})["figures"].append(fig)
-    return records
+        places = {k: v for k, v in table.items() if not k.startswith("_") and isinstance(v, dict)}
+    else:
+        places = {}
+        for fig in table:
+            fig = dict(fig)
+            places.setdefault(fig.pop("place"), {"figures": []})["figures"].append(fig)
+    return {place: _attribute_columns(attrs) for place, attrs in places.items()}
+
+
+def _attribute_columns(attrs: dict) -> dict:
+    columns = {key: _cell(value) for key, value in attrs.items() if key != "figures"}
+    if attrs.get("figures") is not None:
+        figures = flatten_figures(attrs["figures"])
+        figures["figures_json_extra"] = figures.pop("figures_json")
+        columns.update(figures)
+    return columns
+
+
+def _cell(value):
+    """A table value as a GeoPackage cell: lists as ``;``-joined text, mappings as JSON text."""
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def load_all_sources(
@@ -255,9 +271,13 @@ def write_layers(
     return gpkg
 
 
+def _built_geopackage(build_dir: Path | None) -> Path:
+    return (Path(build_dir) if build_dir else settings.BUILD_DIR) / settings.GEOPACKAGE_NAME
+
+
 def read_built_layer(name: str, *, build_dir: Path | None = None) -> gpd.GeoDataFrame:
     """Read one layer from the built GeoPackage (run ``corridor layers`` first)."""
-    gpkg = (Path(build_dir) if build_dir else settings.BUILD_DIR) / settings.GEOPACKAGE_NAME
+    gpkg = _built_geopackage(build_dir)
     if not gpkg.exists():
         raise FileNotFoundError(f"{gpkg} does not exist; run `corridor layers` (or `make maps`) first")
     return read_layer(gpkg, layer=name)
@@ -269,7 +289,7 @@ def load_layers(*names: str, build_dir: Path | None = None) -> dict[str, gpd.Geo
     Returns a mapping of layer name to GeoDataFrame in WGS-84.
     """
     names = names or tuple(layer_names())
-    gpkg = (Path(build_dir) if build_dir else settings.BUILD_DIR) / settings.GEOPACKAGE_NAME
+    gpkg = _built_geopackage(build_dir)
     if gpkg.exists():
         return {n: read_layer(gpkg, layer=n) for n in names}
     return {n: load_layer_sources(n) for n in names}

@@ -35,8 +35,6 @@ import yaml
 from geo import settings
 from geo.errors import RegistryError
 
-#: Default registry file.
-REGISTRY_FILE = settings.LAYERS_DIR / "registry.yml"
 STATUSES = ("mapped", "not_locatable", "out_of_scope", "missing")
 _SENTENCE_PUNCT = re.compile(r"[。，,;；:：!！?？]")
 _NUMBERED = re.compile(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])")
@@ -177,7 +175,7 @@ def load_registry(path: Path | None = None) -> Registry:
         If the file is missing or an entry lacks a required key, has no locator, or is
         both mapped and not locatable.
     """
-    path = Path(path) if path else REGISTRY_FILE
+    path = Path(path) if path else settings.REGISTRY_FILE
     if not path.exists():
         raise RegistryError(f"{path}: registry file does not exist")
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 
 from geo import settings
-from geo.crs import convert_gdf, normalize_system
+from geo.crs import convert_geometry, normalize_system
 from geo.errors import CoordinateSystemError, LayerValidationError
 
 REQUIRED_FIELDS = (
@@ -203,20 +203,17 @@ def _check_geometry(geom, *, index, props, spec: LayerSpec, path) -> None:
             path=path, feature_id=label, layer=layer,
         )
     bounds = geom.bounds
+    swapped = _in_bounds((bounds[1], bounds[0], bounds[3], bounds[2]), settings.STUDY_REGION_BOUNDS)
+    swap_hint = "longitude and latitude look swapped (GeoJSON order is [lon, lat])"
     if abs(bounds[1]) > 90 or abs(bounds[3]) > 90 or abs(bounds[0]) > 180 or abs(bounds[2]) > 180:
-        swapped = (bounds[1], bounds[0], bounds[3], bounds[2])
-        hint = (
-            "; longitude and latitude look swapped (GeoJSON order is [lon, lat])"
-            if _in_bounds(swapped, settings.STUDY_REGION_BOUNDS) else ""
-        )
         raise LayerValidationError(
-            f"coordinates out of range for longitude/latitude (bounds {tuple(round(b, 4) for b in bounds)}){hint}",
+            f"coordinates out of range for longitude/latitude (bounds {tuple(round(b, 4) for b in bounds)})"
+            + (f"; {swap_hint}" if swapped else ""),
             path=path, feature_id=label, layer=layer,
         )
     if not _in_bounds(bounds, settings.STUDY_REGION_BOUNDS):
-        swapped = (bounds[1], bounds[0], bounds[3], bounds[2])
-        if _in_bounds(swapped, settings.STUDY_REGION_BOUNDS):
-            problem = "longitude and latitude look swapped (GeoJSON order is [lon, lat])"
+        if swapped:
+            problem = swap_hint
         else:
             problem = (
                 f"lies outside the study region {settings.STUDY_REGION_BOUNDS} "
@@ -245,6 +242,48 @@ def flatten_figures(figures: list[dict] | None) -> dict:
     return out
 
 
+#: Columns holding a feature's figure list as JSON: its own, and one joined from an attribute table.
+FIGURE_JSON_COLUMNS = ("figures_json", "figures_json_extra")
+
+
+def figures_of(row) -> list[dict]:
+    """The figure objects of one feature (name, value, SI unit, original, citation).
+
+    Parameters
+    ----------
+    row : mapping, str or list
+        A feature's attributes (dict or pandas Series) whose ``figures_json`` and
+        ``figures_json_extra`` columns are read in that order; or one such column's value.
+        A value may be the JSON text :func:`flatten_figures` writes or a list already
+        parsed (GeoJSON readers parse it); a missing or empty value gives no figures.
+
+    Returns
+    -------
+    list of dict
+        The figures, values in the SI unit named by each figure's ``unit``.
+
+    Raises
+    ------
+    LayerValidationError
+        If a column holds text that is not JSON (naming the feature id and the column).
+    """
+    if isinstance(row, str | list | tuple):
+        row = {"figures_json": row}
+    figures: list[dict] = []
+    for col in FIGURE_JSON_COLUMNS:
+        raw = row.get(col)
+        if isinstance(raw, str) and raw.strip():
+            try:
+                raw = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise LayerValidationError(
+                    f"{col} is not valid JSON ({exc.msg})", feature_id=row.get("id"), layer=row.get("layer"),
+                ) from None
+        if isinstance(raw, list | tuple):
+            figures.extend(f for f in raw if isinstance(f, dict))
+    return figures
+
+
 def load_source_layer(spec: LayerSpec, path: str | Path) -> gpd.GeoDataFrame:
     """Read and validate one source file of a layer; return it in WGS-84 with the schema columns.
 
@@ -263,10 +302,8 @@ def load_source_layer(spec: LayerSpec, path: str | Path) -> gpd.GeoDataFrame:
             raise LayerValidationError(
                 f"unreadable geometry: {exc}", path=path, feature_id=_feature_label(props, index), layer=spec.name
             ) from None
-        if geom is not None and system != "wgs84":
-            geom = convert_gdf(
-                gpd.GeoDataFrame(geometry=[geom], crs=settings.STORAGE_CRS), src=system, dst="wgs84"
-            ).geometry.iloc[0]
+        if geom is not None:
+            geom = convert_geometry(geom, src=system, dst="wgs84")
         _check_geometry(geom, index=index, props=props, spec=spec, path=path)
         row = {k: v for k, v in props.items() if k != "figures"}
         row.update(flatten_figures(props.get("figures")))

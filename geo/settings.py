@@ -18,6 +18,8 @@ LAYERS_DIR = Path(os.environ.get("CORRIDOR_LAYERS_DIR", REPO_ROOT / "layers"))
 TRACED_DIR = LAYERS_DIR / "traced"
 ADMIN_DIR = LAYERS_DIR / "admin"
 DOCUMENTS_FILE = LAYERS_DIR / "documents.yml"
+#: Every place and figure the documents name, and how each is mapped (see geo.registry).
+REGISTRY_FILE = LAYERS_DIR / "registry.yml"
 
 #: Generated outputs (git-ignored).
 BUILD_DIR = Path(os.environ.get("CORRIDOR_BUILD_DIR", LAYERS_DIR / "build"))
@@ -95,6 +97,8 @@ RASTER_BLOCK = 256
 NEAREST_VERTEX_SPACING_M = 40.0
 #: Points processed per chunk in nearest-campus look-ups (keeps memory flat).
 NEAREST_CHUNK_POINTS = 250_000
+#: Zone layers `corridor zonal` uses when ``--zones`` is not given.
+ZONAL_ZONE_LAYERS = ("zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts")
 #: Land-use classes, FAR scenarios and the fallback table of cited targets.
 LAND_SCENARIOS_FILE = Path(__file__).resolve().parent / "data" / "land_scenarios.yml"
 

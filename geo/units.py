@@ -15,37 +15,44 @@ from geo import settings
 from geo.crs import to_metric
 
 
+def _scaled(value, *, times: float = 1.0, per: float = 1.0):
+    """``value * times / per`` as a float, or a float array when ``value`` is array-like.
+
+    Multiplying by 1.0 and dividing by 1.0 are exact, so each conversion keeps the exact
+    result of its single multiplication or division.
+    """
+    value = np.asarray(value, dtype=float) if np.ndim(value) else float(value)
+    return value * times / per
+
+
 def m2_to_mu(m2):
     """Square metres to 亩 (1 亩 = 10,000/15 m² = 666.67 m²)."""
-    return np.asarray(m2, dtype=float) / settings.M2_PER_MU if np.ndim(m2) else float(m2) / settings.M2_PER_MU
+    return _scaled(m2, per=settings.M2_PER_MU)
 
 
 def mu_to_m2(mu):
     """亩 to square metres."""
-    return np.asarray(mu, dtype=float) * settings.M2_PER_MU if np.ndim(mu) else float(mu) * settings.M2_PER_MU
+    return _scaled(mu, times=settings.M2_PER_MU)
 
 
 def m2_to_wanfang(m2):
     """Square metres of floor area to 万方 (10,000 m²)."""
-    return np.asarray(m2, dtype=float) / settings.M2_PER_WANFANG if np.ndim(m2) else float(m2) / settings.M2_PER_WANFANG
+    return _scaled(m2, per=settings.M2_PER_WANFANG)
 
 
 def wanfang_to_m2(wanfang):
     """万方 of floor area to square metres."""
-    return (
-        np.asarray(wanfang, dtype=float) * settings.M2_PER_WANFANG
-        if np.ndim(wanfang) else float(wanfang) * settings.M2_PER_WANFANG
-    )
+    return _scaled(wanfang, times=settings.M2_PER_WANFANG)
 
 
 def m2_to_ha(m2):
     """Square metres to hectares."""
-    return np.asarray(m2, dtype=float) / settings.M2_PER_HA if np.ndim(m2) else float(m2) / settings.M2_PER_HA
+    return _scaled(m2, per=settings.M2_PER_HA)
 
 
 def m2_to_km2(m2):
     """Square metres to square kilometres."""
-    return np.asarray(m2, dtype=float) / settings.M2_PER_KM2 if np.ndim(m2) else float(m2) / settings.M2_PER_KM2
+    return _scaled(m2, per=settings.M2_PER_KM2)
 
 
 def area_units(m2) -> dict[str, float]:

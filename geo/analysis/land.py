@@ -23,7 +23,6 @@ carries the figure.  ``gap_m2 = target - supply``: positive is a shortfall, nega
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,7 +34,7 @@ import yaml
 from geo import settings, units
 from geo.crs import to_metric, to_storage
 from geo.errors import CorridorError
-from geo.schema import POLYGONAL
+from geo.schema import POLYGONAL, figures_of
 
 #: Layers that hold zones, and the label each gets in ``zone_layer``.
 ZONE_LAYERS = ("zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts")
@@ -193,14 +192,8 @@ def capacity(land: pd.DataFrame, *, config: dict | None = None) -> pd.DataFrame:
 
 def _figure_refs(row) -> dict[str, tuple[str, str]]:
     """{figure name: (ref, original text)} from a feature's figures_json columns."""
-    refs = {}
-    for col in ("figures_json", "figures_json_extra"):
-        raw = row.get(col)
-        if not isinstance(raw, str) or not raw:
-            continue
-        for fig in json.loads(raw):
-            refs[fig.get("name")] = (fig.get("ref") or row.get("ref") or "", fig.get("original", ""))
-    return refs
+    return {fig.get("name"): (fig.get("ref") or row.get("ref") or "", fig.get("original", ""))
+            for fig in figures_of(row)}
 
 
 def zone_targets(zones: gpd.GeoDataFrame, *, config: dict | None = None) -> pd.DataFrame:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import logging
 
-log = logging.getLogger("corridor")
+from geo import settings
 
-#: Stages in data-flow order; a stage whose module is absent is skipped with a note.
+#: Stages in data-flow order, each a module of :mod:`geo.commands` run with its own defaults.
 STAGES = ("layers", "analyse", "maps", "coverage")
 
 
@@ -21,37 +20,17 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    outputs = []
-    for stage in STAGES:
-        try:
-            module = importlib.import_module(f"geo.commands.{stage}")
-        except ModuleNotFoundError:
-            log.info("stage %s: not available in this version, skipped", stage)
-            continue
-        stage_args = _defaults_for(stage, args)
-        code = module.run(stage_args)
-        if code:
-            return code
-        outputs.append(stage)
-    from geo import settings
-
-    print("\nOutputs:")
-    print(f"  layers:   {settings.BUILD_DIR / settings.GEOPACKAGE_NAME} (+ {settings.BUILD_DIR / 'geojson'}/)")
-    if "analyse" in outputs:
-        print(f"  analysis: {settings.BUILD_DIR / 'analysis'}/")
-    if "maps" in outputs:
-        print(f"  maps:     {settings.MAPS_DIR / 'index.html'} (open in a browser)")
-    return 0
-
-
-def _defaults_for(stage: str, args):
-    """The stage's own parser defaults, plus the global flags of this run."""
-    import argparse
-
     from geo import cli
 
     parser = cli.build_parser()
-    stage_args = parser.parse_args([stage])
-    stage_args.quiet = getattr(args, "quiet", False)
-    stage_args.verbose = getattr(args, "verbose", False)
-    return argparse.Namespace(**vars(stage_args))
+    flags = [flag for flag, on in (("--quiet", args.quiet), ("--verbose", args.verbose)) if on]
+    for stage in STAGES:
+        # the stage's own parser defaults, plus the global flags of this run
+        code = importlib.import_module(f"geo.commands.{stage}").run(parser.parse_args([*flags, stage]))
+        if code:
+            return code
+    print("\nOutputs:")
+    print(f"  layers:   {settings.BUILD_DIR / settings.GEOPACKAGE_NAME} (+ {settings.BUILD_DIR / 'geojson'}/)")
+    print(f"  analysis: {settings.ANALYSIS_DIR}/")
+    print(f"  maps:     {settings.MAPS_DIR / 'index.html'} (open in a browser)")
+    return 0

@@ -60,8 +60,13 @@ def format_table(table) -> str:
     """A plain-text table of the coverage frame (one row per document and a total)."""
     cols = ["document", "named", "mapped", "mapped_within", "not_locatable", "out_of_scope", "missing", "share_mapped"]
     view = table[cols].copy()
-    view["share_mapped"] = view["share_mapped"].map(lambda v: "-" if v != v else f"{v:.0%}")
+    view["share_mapped"] = view["share_mapped"].map(_share)
     return view.to_string(index=False)
+
+
+def _share(value: float) -> str:
+    """A share as a whole percentage; ``-`` for NaN (a document with nothing locatable)."""
+    return "-" if value != value else f"{value:.0%}"
 
 
 def render_html(table, places, *, documents, problems=()) -> str:
@@ -89,7 +94,7 @@ def render_html(table, places, *, documents, problems=()) -> str:
         for c in cols:
             v = row[c]
             if c == "share_mapped":
-                v = "-" if v != v else f"{v:.0%}"
+                v = _share(v)
             cells.append(f"<td>{e(str(v))}</td>")
         parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</table>")

@@ -103,7 +103,7 @@ def _run_zones(args) -> int:
             t = figures.targets[["zone_id", "figure", "figure_kind", "figure_count", "points", "gap_count"]]
             print("\nagainst the documents' firm figures (gap = figure - points):")
             print(t.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
-    print(f"\npoints: {figures.summary['points']:,d} counted ({figures.summary['engine']} engine)")
+        print(f"\npoints: {figures.summary['points']:,d} counted ({figures.summary['engine']} engine)")
     for name, path in paths.items():
         print(f"  {name}: {path}")
     return 0

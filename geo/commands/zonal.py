@@ -8,9 +8,6 @@ import pandas as pd
 
 from geo import settings
 
-#: Zone layers used when ``--zones`` is not given.
-DEFAULT_ZONE_LAYERS = ("zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts")
-
 
 def register(sub) -> None:
     from geo.analysis.raster import ZONAL_STATS
@@ -24,8 +21,8 @@ def register(sub) -> None:
         ),
     )
     p.add_argument("raster", type=Path, help="a GeoTIFF (or any raster GDAL reads) with a CRS")
-    p.add_argument("--zones", default=",".join(DEFAULT_ZONE_LAYERS),
-                   help=f"comma-separated zone layers (default {','.join(DEFAULT_ZONE_LAYERS)})")
+    p.add_argument("--zones", default=",".join(settings.ZONAL_ZONE_LAYERS),
+                   help=f"comma-separated zone layers (default {','.join(settings.ZONAL_ZONE_LAYERS)})")
     p.add_argument("--stats", default=",".join(ZONAL_STATS), help=f"statistics (default {','.join(ZONAL_STATS)})")
     p.add_argument("--band", type=int, default=1, help="raster band (default 1)")
     p.add_argument("--all-touched", action="store_true", help="count every cell a zone touches, not only centres inside")

@@ -46,6 +46,7 @@ from geo.errors import CoordinateSystemError
 from geo.io import read_layer, write_geopackage, write_json, write_text
 from geo.points.arrow import geometry_xy, lonlat_to_metric, wkb_point_xy
 from geo.points.importer import in_box, is_storage_crs, read_points_metadata
+from geo.schema import figures_of
 from geo.units import area_m2, m2_to_km2
 
 log = logging.getLogger(__name__)
@@ -487,11 +488,7 @@ def _targets_against(targets: pd.DataFrame | None, zones: gpd.GeoDataFrame, part
 def _layer_figures(gdf: gpd.GeoDataFrame) -> list[tuple[str, dict]]:
     out = []
     for _, row in gdf.iterrows():  # a handful of features, not points
-        figs = []
-        for col in ("figures_json", "figures_json_extra"):
-            if col in gdf.columns and isinstance(row[col], str) and row[col]:
-                figs += json.loads(row[col])
-        out += [(str(row["id"]), f) for f in figs]
+        out += [(str(row["id"]), f) for f in figures_of(row)]
     return out
 
 

@@ -52,7 +52,7 @@ from geo.render.styles import (
     default_style,
     load_styles,
 )
-from geo.schema import LINEAR, PUNTAL
+from geo.schema import LINEAR, PUNTAL, figures_of
 
 log = logging.getLogger("corridor")
 
@@ -134,16 +134,7 @@ def format_figure(value: float, unit: str) -> str:
 
 
 def _figures(row: dict) -> list[dict]:
-    figures = []
-    for key in ("figures_json", "figures_json_extra"):
-        raw = row.get(key)
-        if isinstance(raw, list | tuple):  # GeoJSON readers may parse the JSON text already
-            figures.extend(f for f in raw if isinstance(f, dict))
-        elif isinstance(raw, str) and raw.strip():
-            try:
-                figures.extend(json.loads(raw))
-            except json.JSONDecodeError:
-                pass
+    figures = figures_of(row)
     if figures:
         return figures
     # Layers without figures_json: the flattened <name>_<unit> / <name>_text columns.
