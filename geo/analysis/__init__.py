@@ -11,6 +11,14 @@ UTM 50N / EPSG:32650, results with geometry in WGS-84):
 - :mod:`geo.analysis.pipeline` — ``run_analysis``, what ``corridor analyse`` runs
 """
 
-from geo.analysis import corridor, land, network, proximity, raster
+import importlib
 
-__all__ = ["corridor", "land", "network", "proximity", "raster"]
+__all__ = ["corridor", "land", "network", "pipeline", "proximity", "raster"]
+
+
+def __getattr__(name: str):
+    # Submodules load on first use, so that importing one of them (or building the CLI's
+    # parser) does not pull in scipy, networkx and rasterio for all of them.
+    if name in __all__:
+        return importlib.import_module(f"geo.analysis.{name}")
+    raise AttributeError(f"module 'geo.analysis' has no attribute {name!r}")

@@ -10,8 +10,6 @@ from geo import settings
 
 
 def register(sub) -> None:
-    from geo.analysis.raster import ZONAL_STATS
-
     p = sub.add_parser(
         "zonal",
         help="statistics of a raster (any CRS) inside each zone of one or more layers",
@@ -23,7 +21,8 @@ def register(sub) -> None:
     p.add_argument("raster", type=Path, help="a GeoTIFF (or any raster GDAL reads) with a CRS")
     p.add_argument("--zones", default=",".join(settings.ZONAL_ZONE_LAYERS),
                    help=f"comma-separated zone layers (default {','.join(settings.ZONAL_ZONE_LAYERS)})")
-    p.add_argument("--stats", default=",".join(ZONAL_STATS), help=f"statistics (default {','.join(ZONAL_STATS)})")
+    p.add_argument("--stats", default=None,
+                   help="comma-separated statistics among count, sum, mean, min, max (default: all)")
     p.add_argument("--band", type=int, default=1, help="raster band (default 1)")
     p.add_argument("--all-touched", action="store_true", help="count every cell a zone touches, not only centres inside")
     p.add_argument("--out", type=Path, default=None,
@@ -42,7 +41,9 @@ def run(args) -> int:
     unknown = [n for n in names if n not in LAYER_SPECS]
     if unknown:
         raise FileNotFoundError(f"unknown zone layer(s) {', '.join(unknown)}; choose from {', '.join(LAYER_SPECS)}")
-    stats = tuple(s.strip() for s in args.stats.split(",") if s.strip())
+    from geo.analysis.raster import ZONAL_STATS
+
+    stats = tuple(s.strip() for s in args.stats.split(",") if s.strip()) if args.stats else ZONAL_STATS
     tables = []
     for name, zones in load_layers(*names).items():
         polygons = zones[zones.geometry.geom_type.isin(("Polygon", "MultiPolygon"))]
