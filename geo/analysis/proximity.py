@@ -230,8 +230,8 @@ class StreetCells:
                   self.street_col[hit].min() - pad, self.street_col[hit].max() + pad + 1)] if len(hit) else []
         for g in seeds:
             minx, miny, maxx, maxy = g.bounds
-            c_a, r_a = inv * (minx, maxy)
-            c_b, r_b = inv * (maxx, miny)
+            c_a, r_a = inv @ (minx, maxy)
+            c_b, r_b = inv @ (maxx, miny)
             boxes.append((int(r_a) - 1, int(r_b) + 2, int(c_a) - 1, int(c_b) + 2))
         if not boxes:
             return [shapely.Polygon() for _ in budgets]
@@ -239,7 +239,7 @@ class StreetCells:
         r1 = min(max(b[1] for b in boxes), self.shape[0])
         c0 = max(min(b[2] for b in boxes), 0)
         c1 = min(max(b[3] for b in boxes), self.shape[1])
-        t = self.transform * Affine.translation(c0, r0)
+        t = self.transform @ Affine.translation(c0, r0)
         nearest = self.nearest_street[r0:r1, c0:c1]
         window = np.where(nearest >= 0, cell_dist_m[np.maximum(nearest, 0)], np.inf)
         if seeds:
