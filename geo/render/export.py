@@ -163,7 +163,13 @@ def run_export(*, only: list[str] | None = None, formats=FORMATS, size: tuple[in
     formats = tuple(formats)
     jobs: list[tuple[str, str, object]] = []
     if "png" in formats:
-        names = map_names if map_names is not None else default_map_names()
+        if map_names is not None:
+            names = list(map_names)
+        else:  # an optional map (firms) that `corridor maps` skipped for want of input has no page
+            from geo.render.styles import load_styles
+
+            optional = {n for n, spec in load_styles().maps.items() if spec.optional}
+            names = [n for n in default_map_names() if n not in optional or (maps_dir / f"{n}.html").exists()]
         jobs += [("png", n, None) for n in names if not only or n in only]
     layer_formats = tuple(f for f in formats if f in LAYER_FORMATS)
     if layer_formats:

@@ -1,4 +1,4 @@
-"""The interactive maps: overview, 智谷, silicon lanes, corridor, proximity, land supply, gallery.
+"""The interactive maps: overview, 智谷, silicon lanes, corridor, proximity, land supply, firms, gallery.
 
 Each map is one self-contained HTML file (Leaflet and plugins inlined, see
 :mod:`geo.render.assets`) with a layer control, a legend for every styled layer, a scale
@@ -6,6 +6,12 @@ bar, a measure tool, a full-screen button, a mini-map, a place-name search (Chin
 English), bilingual popups and tooltips carrying the documents' figures, source,
 uncertainty and citation, and a choice of basemaps.  What a map shows and how it is
 styled comes from ``maps/styles.yml`` (:mod:`geo.render.styles`).
+
+Maps read files only: the built layers, ``corridor analyse`` outputs in
+``layers/build/analysis/`` and ``corridor points zones`` outputs in ``layers/build/points/``
+(``zone_points.gpkg``); nothing here calls the analysis or points code.  A map marked
+``optional`` in the style file (the firms map) is skipped, with one log line and no gallery
+entry, when its input file is absent.
 
 Amap tiles are in GCJ-02: when an Amap basemap is chosen the page shifts every overlay
 to GCJ-02 (a port of the forward transform in the page's runtime) and back to WGS-84
@@ -25,6 +31,7 @@ import json
 import logging
 import math
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import folium
@@ -40,7 +47,13 @@ from tqdm.auto import tqdm
 
 from geo import registry, settings, units
 from geo.crs import to_metric, to_storage
-from geo.errors import AnalysisMissingError, CoordinateSystemError, CorridorError, StageReport
+from geo.errors import (
+    AnalysisMissingError,
+    CoordinateSystemError,
+    CorridorError,
+    PointsMissingError,
+    StageReport,
+)
 from geo.io import read_layer, write_text
 from geo.render.assets import inline_assets
 from geo.render.runtime import RUNTIME_CSS, RUNTIME_JS
@@ -57,6 +70,8 @@ from geo.schema import LINEAR, PUNTAL, figures_of
 log = logging.getLogger("corridor")
 
 ANALYSIS_GPKG = "analysis.gpkg"
+#: What ``corridor points zones`` writes under :data:`geo.settings.POINTS_DIR` (tables zone_points, zone_targets).
+ZONE_POINTS_GPKG = "zone_points.gpkg"
 #: Fill of choropleth features without a value (for example a zone with no documented target).
 NO_DATA_COLOR = "#bbbbbb"
 INDEX_NAME = "index"
@@ -76,8 +91,11 @@ _SCHEMA_HIDDEN = {
 }
 
 
+@dataclass
 class RenderReport(StageReport):
-    """What :func:`render_maps` produced: written paths and failures by map name."""
+    """What :func:`render_maps` produced: written paths, failures and skipped optional maps by name."""
+
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------- documents
@@ -376,15 +394,69 @@ def _read_analysis_table(name: str, analysis_dir: Path) -> gpd.GeoDataFrame:
     return read_layer(gpkg, layer=name)
 
 
-class _Inputs:
-    """Lazily loaded layers and analysis tables for a rendering run."""
+def _read_points_table(name: str, points_dir: Path) -> gpd.GeoDataFrame:
+    """A table of ``zone_points.gpkg``; ``zone_points`` gains the documents' firm figures.
 
-    def __init__(self, layers: dict | None, analysis_dir: Path | None, build_dir: Path | None):
+    The rows of ``zone_targets`` (one per firm figure) are folded onto their zone as text
+    columns ``firm_figures`` and ``firm_gaps`` (figure − points) and ``target_ref`` (document
+    keys, cited in the popup), so a popup shows them where a zone has any.
+    """
+    gpkg = Path(points_dir) / ZONE_POINTS_GPKG
+    hint = "run `corridor points zones POINTS.parquet` to count firm/POI points per zone"
+    if not gpkg.exists():
+        raise PointsMissingError(f"{gpkg} does not exist; {hint}")
+    import pyogrio
+
+    tables = [t[0] for t in pyogrio.list_layers(gpkg)]
+    if name not in tables:
+        raise PointsMissingError(f"{gpkg} has no table {name!r}; {hint}")
+    gdf = read_layer(gpkg, layer=name)
+    if name == "zone_points" and {"zone_layer", "zone_id"} <= set(gdf.columns):
+        if "id" not in gdf.columns:
+            gdf.insert(0, "id", gdf["zone_layer"].astype(str) + ":" + gdf["zone_id"].astype(str))
+        if "zone_targets" in tables:
+            targets = read_layer(gpkg, layer="zone_targets")
+            if len(targets):
+                gdf = _with_firm_figures(gdf, pd.DataFrame(targets.drop(columns=targets.geometry.name)))
+    return gdf
+
+
+def _with_firm_figures(zones: gpd.GeoDataFrame, targets: pd.DataFrame) -> gpd.GeoDataFrame:
+    figures, gaps, refs = {}, {}, {}
+    for row in targets.to_dict("records"):
+        key = (str(row.get("zone_layer")), str(row.get("zone_id")))
+        kind = "目标 target" if row.get("figure_kind") == "target" else "报道 reported"
+        text = f"{format_number(row.get('figure_count'))} ({kind})"
+        if not _is_missing(row.get("figure_text")):
+            text += f" 「{row['figure_text']}」"
+        figures.setdefault(key, []).append(text)
+        if not _is_missing(row.get("gap_count")):
+            gaps.setdefault(key, []).append(format_number(row["gap_count"]))
+        if not _is_missing(row.get("ref")):
+            refs.setdefault(key, []).append(str(row["ref"]))
+    keys = list(zip(zones["zone_layer"].astype(str), zones["zone_id"].astype(str), strict=True))
+    out = zones.copy()
+    out["firm_figures"] = ["; ".join(figures[k]) if k in figures else None for k in keys]
+    out["firm_gaps"] = ["; ".join(gaps[k]) if k in gaps else None for k in keys]
+    if "target_ref" not in out.columns:
+        out["target_ref"] = [";".join(dict.fromkeys(refs[k])) if k in refs else None for k in keys]
+    return out
+
+
+class _Inputs:
+    """Lazily loaded layers, analysis and points tables for a rendering run."""
+
+    def __init__(self, layers: dict | None, analysis_dir: Path | None, build_dir: Path | None,
+                 points_dir: Path | None = None):
         self.layers = dict(layers or {})
         if analysis_dir:
             self.analysis_dir = Path(analysis_dir)
         else:
             self.analysis_dir = Path(build_dir) / "analysis" if build_dir else settings.ANALYSIS_DIR
+        if points_dir:
+            self.points_dir = Path(points_dir)
+        else:
+            self.points_dir = Path(build_dir) / "points" if build_dir else settings.POINTS_DIR
         self.build_dir = build_dir
         self._given = layers is not None
         self._tables: dict[str, gpd.GeoDataFrame] = {}  # analysis tables, read once per run
@@ -413,11 +485,15 @@ class _Inputs:
     def frame(self, entry: LayerEntry) -> gpd.GeoDataFrame:
         if entry.kind == "layer":
             return self.layer(entry.name)
-        if entry.name not in self._tables:
-            gdf = _read_analysis_table(entry.name, self.analysis_dir)
-            _check_crs(gdf, f"analysis table {entry.name}")
-            self._tables[entry.name] = gdf
-        return self._tables[entry.name]
+        key = f"{entry.kind}:{entry.name}"
+        if key not in self._tables:
+            if entry.kind == "points":
+                gdf = _read_points_table(entry.name, self.points_dir)
+            else:
+                gdf = _read_analysis_table(entry.name, self.analysis_dir)
+            _check_crs(gdf, f"{entry.kind} table {entry.name}")
+            self._tables[key] = gdf
+        return self._tables[key]
 
 
 # --------------------------------------------------------------------------------- building
@@ -439,7 +515,9 @@ def _attribution(gdf: gpd.GeoDataFrame, entry: LayerEntry) -> str:
         parts.append(settings.AMAP_ATTRIBUTION)
     if "traced" in sources:
         parts.append("Traced from the policy documents")
-    if entry.kind != "layer":
+    if entry.kind == "points":
+        parts.append("Firm/POI points per zone: corridor points zones")
+    elif entry.kind != "layer":
         parts.append("Analysis: corridor analyse")
     return _esc("; ".join(parts))
 
@@ -578,6 +656,8 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: _Inputs, documents:
     ------
     AnalysisMissingError
         If the map needs ``corridor analyse`` outputs that are missing.
+    PointsMissingError
+        If the map needs ``corridor points zones`` outputs that are missing.
     """
     entries = list(spec.layers)
     layer_styles = dict(styles.layers)
@@ -669,6 +749,8 @@ def render_index(specs: dict[str, MapSpec], *, written: dict[str, Path], failed:
     """Write ``index.html``: a gallery linking every map with its one-line description."""
     cards = []
     for name, spec in specs.items():
+        if spec.optional and name not in written:
+            continue  # an optional map without its input is left out, not shown as a failure
         if name in written:
             link = f'<a href="{_esc(written[name].name)}">{_esc(spec.title_zh)} · {_esc(spec.title_en)}</a>'
             status = ""
@@ -707,7 +789,7 @@ def map_names(styles: StyleConfig | None = None) -> list[str]:
 def render_maps(*, only: list[str] | None = None, out_dir: str | Path | None = None, cdn: bool = False,
                 layers: dict[str, gpd.GeoDataFrame] | None = None, analysis_dir: str | Path | None = None,
                 build_dir: str | Path | None = None, style_file: str | Path | None = None,
-                progress: bool = True, env=None) -> RenderReport:
+                points_dir: str | Path | None = None, progress: bool = True, env=None) -> RenderReport:
     """Render maps to ``<out_dir>/<name>.html`` plus the ``index.html`` gallery.
 
     Parameters
@@ -723,12 +805,16 @@ def render_maps(*, only: list[str] | None = None, out_dir: str | Path | None = N
     analysis_dir : path-like, optional
         Where ``corridor analyse`` wrote ``analysis.gpkg`` and the rasters
         (default :data:`geo.settings.ANALYSIS_DIR`).
+    points_dir : path-like, optional
+        Where ``corridor points zones`` wrote ``zone_points.gpkg``
+        (default :data:`geo.settings.POINTS_DIR`).
 
     Returns
     -------
     RenderReport
         A failing map (for example missing analysis outputs) is recorded and the others
-        still render.
+        still render.  An ``optional`` map whose input file is absent (the firms map before
+        any ``corridor points zones``) is recorded under ``skipped``, not as a failure.
     """
     styles = load_styles(style_file)
     names = list(only) if only else list(styles.maps)
@@ -736,16 +822,26 @@ def render_maps(*, only: list[str] | None = None, out_dir: str | Path | None = N
     if unknown:
         raise CorridorError(f"unknown map(s) {', '.join(unknown)}; choose from {', '.join(styles.maps)}")
     out = Path(out_dir) if out_dir else settings.MAPS_DIR
-    inputs = _Inputs(layers, Path(analysis_dir) if analysis_dir else None, Path(build_dir) if build_dir else None)
+    inputs = _Inputs(layers, Path(analysis_dir) if analysis_dir else None, Path(build_dir) if build_dir else None,
+                     Path(points_dir) if points_dir else None)
     documents = load_documents()
     report = RenderReport()
     for name in tqdm([n for n in names if n != INDEX_NAME], desc="rendering maps", unit="map", disable=not progress):
         try:
             page = build_map(styles.maps[name], styles=styles, inputs=inputs, documents=documents, cdn=cdn, env=env)
             report.written[name] = write_text(page, out / f"{name}.html")
+        except (AnalysisMissingError, PointsMissingError) as exc:
+            if not styles.maps[name].optional:
+                log.error("map %s failed: %s", name, exc)
+                report.failed[name] = str(exc)
+                continue
+            what = "`corridor points zones`" if isinstance(exc, PointsMissingError) else "`corridor analyse`"
+            log.info("map %s skipped: no %s output exists (%s)", name, what, exc)
+            report.skipped[name] = str(exc)
         except (CorridorError, OSError, ValueError) as exc:
             log.error("map %s failed: %s", name, exc)
             report.failed[name] = str(exc)
-    existing = {n: out / f"{n}.html" for n in styles.maps if (out / f"{n}.html").exists()}
+    existing = {n: out / f"{n}.html" for n in styles.maps
+                if (out / f"{n}.html").exists() and n not in report.skipped}
     report.written[INDEX_NAME] = render_index(styles.maps, written=existing, failed=report.failed, out_dir=out)
     return report

@@ -26,7 +26,7 @@ _PATH_OPTIONS = {
     "radius": "radius",
 }
 _STYLE_KEYS = set(_PATH_OPTIONS) | {"label_zh", "label_en", "popup_fields", "choropleth"}
-_ENTRY_KINDS = ("layer", "analysis", "raster")
+_ENTRY_KINDS = ("layer", "analysis", "raster", "points")
 BASEMAPS = ("osm", "cartodb_positron", "cartodb_dark", "esri_imagery", "tianditu", "amap")
 
 
@@ -72,7 +72,7 @@ class LayerStyle:
 class LayerEntry:
     """One layer shown on one map (see the header of ``maps/styles.yml``)."""
 
-    kind: str  # "layer", "analysis" or "raster"
+    kind: str  # "layer", "analysis", "raster" or "points"
     name: str
     style: str
     filter: dict = field(default_factory=dict)
@@ -96,11 +96,17 @@ class MapSpec:
     summary_fields: tuple[str, ...] = ()
     other_layers: bool = False
     other_simplify_m: float = 30.0
+    optional: bool = False  # skipped (not failed, not in the gallery) when its input file is absent
 
     @property
     def needs_analysis(self) -> bool:
         """Whether the map reads ``layers/build/analysis/`` outputs."""
         return any(e.kind in ("analysis", "raster") for e in self.layers)
+
+    @property
+    def needs_points(self) -> bool:
+        """Whether the map reads ``corridor points zones`` outputs (``layers/build/points/``)."""
+        return any(e.kind == "points" for e in self.layers)
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,12 @@ def _other_layers(map_name: str, value, path: Path) -> bool:
     raise StyleError(f"maps.{map_name}.other_layers must be `hidden` or `none`, not {value!r}", path=path)
 
 
+def _optional(map_name: str, value, path: Path) -> bool:
+    if not isinstance(value, bool):
+        raise StyleError(f"maps.{map_name}.optional must be true or false, not {value!r}", path=path)
+    return value
+
+
 def default_style(key: str, *, label_zh: str, label_en: str) -> LayerStyle:
     """A plain grey style for a layer the style file does not mention yet."""
     return LayerStyle(key=key, label_zh=label_zh, label_en=label_en,
@@ -214,6 +226,7 @@ def load_styles(path: str | Path | None = None) -> StyleConfig:
             summary_fields=tuple(raw.get("summary_fields") or ()),
             other_layers=_other_layers(name, raw.get("other_layers"), path),
             other_simplify_m=float(raw.get("other_simplify_m", MapSpec.other_simplify_m)),
+            optional=_optional(name, raw.get("optional", False), path),
         )
     basemaps = tuple(doc.get("basemaps") or BASEMAPS)
     unknown = [b for b in basemaps if b not in BASEMAPS]

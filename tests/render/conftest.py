@@ -12,6 +12,7 @@ from tests.render.cdp import Browser, find_chromium
 DATA = Path(__file__).resolve().parent.parent / "data" / "render"
 FIXTURE_LAYERS = DATA / "layers"
 FIXTURE_ANALYSIS = DATA / "analysis"
+FIXTURE_POINTS = DATA / "points"  # zone_points.gpkg as `corridor points zones` writes it
 
 
 def read_fixture_layers() -> dict[str, gpd.GeoDataFrame]:
@@ -25,11 +26,12 @@ def fixture_layers() -> dict[str, gpd.GeoDataFrame]:
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory, fixture_layers):
-    """Every map rendered from the fixtures (inline assets, no Tianditu key)."""
+    """Every map rendered from the fixtures (inline assets, no Tianditu key), the firms map included."""
     from geo.render.maps import render_maps
 
     out = tmp_path_factory.mktemp("maps")
-    report = render_maps(out_dir=out, layers=fixture_layers, analysis_dir=FIXTURE_ANALYSIS, progress=False, env={})
+    report = render_maps(out_dir=out, layers=fixture_layers, analysis_dir=FIXTURE_ANALYSIS, points_dir=FIXTURE_POINTS,
+                         progress=False, env={})
     assert report.ok, report.failed
     return report
 

@@ -10,11 +10,11 @@ import pytest
 
 from geo.crs import convert_coords
 from geo.render.styles import load_styles
-from tests.data.render.make_fixtures import HOSTILE_EN, HOSTILE_ZH
+from tests.data.render.make_fixtures import HOSTILE_EN, HOSTILE_ZH, HOSTILE_ZONE_ID
 
 pytestmark = pytest.mark.browser
 
-MAPS = ("overview", "zhigu", "silicon_lanes", "corridor", "proximity", "land_supply")
+MAPS = ("overview", "zhigu", "silicon_lanes", "corridor", "proximity", "land_supply", "firms")
 
 _CONTROL_LABELS = "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())"
 _BASE_LABELS = "Array.from(document.querySelectorAll('.leaflet-control-layers-base label')).map(l => l.textContent.trim())"
@@ -234,3 +234,37 @@ def test_legend_lists_only_the_layers_on_the_map(page, rendered):
     _toggle_overlay(page, label)
     assert hidden_key not in page.evaluate(_LEGEND_SHOWN)
     assert page.errors() == []
+
+
+def test_firms_map_has_its_ramp_layer_and_escapes_a_hostile_zone(page, rendered):
+    page.open(rendered.written["firms"])
+    assert page.errors() == []
+    style = load_styles().layers["firm_density"]
+    assert style.label in page.evaluate(_CONTROL_LABELS)
+    ramp = page.evaluate("""(function () {
+        var item = document.querySelector('.corridor-legend-item[data-layer="firm_density"]');
+        var bar = item && item.querySelector('.corridor-ramp');
+        return item ? [item.textContent, bar ? bar.style.background : '',
+                       Array.from(item.querySelectorAll('.corridor-ramp-ticks span')).map(s => s.textContent)] : null;
+    })()""")
+    assert ramp is not None and ramp[0].startswith(style.choropleth["caption_zh"])
+    assert "linear-gradient" in ramp[1] and len(ramp[2]) == 2 and ramp[2][0] != ramp[2][1]
+    assert page.evaluate("corridor.state.map.hasLayer(corridor.state.groups['firm_density'])") is True
+    page.dialogs.clear()
+    fid = f"firm_density:parks:{HOSTILE_ZONE_ID}"
+    page.evaluate(f"corridor.features[{json.dumps(fid)}].openPopup(); 0")
+    popup = page.evaluate("""(function () {
+        var c = document.querySelector('.leaflet-popup-content');
+        return [c.textContent, c.querySelectorAll('script, img').length];
+    })()""")
+    assert HOSTILE_ZH in popup[0] and HOSTILE_EN in popup[0] and popup[1] == 0
+    assert "企业数 / Firms counted" in popup[0] and "Gap (figure − counted)" in popup[0]
+    results = page.evaluate("""(function () {
+        var input = document.querySelector('.corridor-search-input');
+        input.value = 'onerror'; input.dispatchEvent(new Event('input'));
+        var list = document.querySelector('.corridor-search-results');
+        return [list.textContent, list.querySelectorAll('img, script').length];
+    })()""")
+    assert HOSTILE_EN in results[0] and results[1] == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.dialogs == [] and page.errors() == []

@@ -88,3 +88,31 @@ def test_cli_maps_and_export(tmp_path, monkeypatch, capsys):
     code = cli.main(["-q", "export", "--format", "png", "--only", "overview", "--maps", str(tmp_path / "nomaps"),
                      "--png-out", str(tmp_path / "png")])
     assert code == 1 and "FAILED overview.png" in capsys.readouterr().out
+
+
+def test_cli_maps_without_points_output_skips_firms_and_exits_0(tmp_path, monkeypatch, capsys, caplog):
+    import geo.layers
+
+    layers = read_fixture_layers()
+    monkeypatch.setattr(geo.layers, "load_layers", lambda *names, build_dir=None: {n: layers[n] for n in (names or layers)})
+    monkeypatch.setattr(geo.layers, "layer_names", lambda: list(layers))
+    monkeypatch.setattr(settings, "ANALYSIS_DIR", FIXTURE_ANALYSIS)
+    monkeypatch.setattr(settings, "POINTS_DIR", tmp_path / "no-points")
+    caplog.set_level("INFO", logger="corridor")
+    out_dir = tmp_path / "maps"
+    code = cli.main(["maps", "--out", str(out_dir)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    for name in ("overview", "zhigu", "silicon_lanes", "corridor", "proximity", "land_supply"):
+        assert (out_dir / f"{name}.html").exists(), name
+    assert not (out_dir / "firms.html").exists() and "FAILED" not in out
+    index = (out_dir / "index.html").read_text(encoding="utf-8")
+    assert "firms.html" not in index
+    lines = [r.getMessage() for r in caplog.records if "firms" in r.getMessage()]
+    assert len(lines) == 1 and "skipped" in lines[0] and "corridor points zones" in lines[0]
+    # and `corridor export` does not ask for the firms PNG that was never rendered
+    from geo.render.export import run_export
+
+    monkeypatch.setattr("geo.render.export.screenshot_map", lambda html, png, **kw: png)
+    report = run_export(formats=("png",), maps_dir=out_dir, png_dir=tmp_path / "png", progress=False)
+    assert report.ok and "firms.png" not in report.written and "overview.png" in report.written

@@ -32,7 +32,7 @@ from geo.render.maps import (
 )
 from geo.render.styles import load_styles
 from tests.data.render.make_fixtures import HOSTILE_EN, HOSTILE_ZH
-from tests.render.conftest import FIXTURE_ANALYSIS
+from tests.render.conftest import FIXTURE_ANALYSIS, FIXTURE_POINTS
 
 
 def test_every_map_and_the_gallery_are_written_self_contained(rendered):
@@ -56,7 +56,7 @@ def test_cdn_mode_links_the_assets_and_is_smaller(tmp_path, fixture_layers, rend
 
 
 def test_hostile_names_never_reach_the_page_unescaped(rendered):
-    for name in ("overview", "proximity", "land_supply"):
+    for name in ("overview", "proximity", "land_supply", "firms"):
         page = rendered.written[name].read_text(encoding="utf-8")
         assert HOSTILE_ZH not in page and "<img src=x" not in page
         # the data travels as JSON with < > escaped, and the HTML inside it is escaped once more
@@ -135,8 +135,9 @@ def test_raster_becomes_a_georeferenced_png_with_transparent_nodata():
 
 def test_maps_that_need_the_analysis_fail_clearly_and_the_others_render(tmp_path, fixture_layers):
     report = render_maps(out_dir=tmp_path, layers=fixture_layers, analysis_dir=tmp_path / "no-analysis",
-                         progress=False, env={})
+                         points_dir=FIXTURE_POINTS, progress=False, env={})
     assert set(report.failed) == {"proximity", "land_supply"}
+    assert "firms" in report.written and not report.skipped
     for problem in report.failed.values():
         assert "run `corridor analyse` first" in problem
     assert {"overview", "zhigu", "silicon_lanes", "corridor", "index"} <= set(report.written)
@@ -160,3 +161,53 @@ def test_unknown_map_name_is_an_error(tmp_path, fixture_layers):
 
     with pytest.raises(CorridorError, match="unknown map"):
         render_maps(only=["nope"], out_dir=tmp_path, layers=fixture_layers, progress=False)
+
+
+def _firms_features(page: str) -> list[dict]:
+    decoder, features = json.JSONDecoder(), []
+    for match in re.finditer(r"corridor\.addGeoJson\([A-Za-z0-9_]+, ", page):
+        data, _ = decoder.raw_decode(page, match.end())
+        features += data["features"]
+    return features
+
+
+def test_firms_map_shades_zones_by_density_with_figures_and_gaps(rendered):
+    page = rendered.written["firms"].read_text(encoding="utf-8")
+    features = {f["properties"]["id"]: f["properties"] for f in _firms_features(page)}
+    zhigu = features["firm_density:zhigu:zhigu"]
+    # 智谷 has the second-highest density of the shaded zones, the hostile park the highest
+    hostile_fill = features["firm_density:parks:park-hostile"]["_style"]["fillColor"].lower()
+    assert hostile_fill.startswith("#7f2704")
+    assert zhigu["_style"]["fillColor"].lower() not in (hostile_fill, "#fff5eb", "#bbbbbb")
+    # the popup carries the count, the density, the documented figure, the gap and its citation
+    popup = zhigu["_popup"]
+    assert "企业数 / Firms counted" in popup and "131" in popup
+    assert "Firms per km²" in popup and "20.51" in popup
+    assert "400 (目标 target)" in popup and "3-5年内集聚高新技术企业400家" in popup
+    assert "Gap (figure − counted)" in popup and "269" in popup
+    assert "文献 Document" in popup
+    # zones without a documented figure show no figure or gap row
+    assert "Documented firm figure" not in features["firm_density:innovation_belts:belt-a"]["_popup"]
+    # districts and cities are a separate, hidden layer with their own ramp
+    assert "firm_density_areas:districts:hongshan" in features
+    assert "firm_density_areas:zhigu:zhigu" not in features
+    assert "corridor points zones" in page  # attribution
+    hostile = features["firm_density:parks:park-hostile"]["_popup"]
+    assert "&lt;script&gt;" in hostile and "&lt;img src=x" in hostile and "<script>" not in hostile
+    index = rendered.written["index"].read_text(encoding="utf-8")
+    assert 'href="firms.html"' in index
+
+
+def test_firms_map_is_skipped_without_points_output(tmp_path, fixture_layers, caplog):
+    caplog.set_level("INFO", logger="corridor")
+    report = render_maps(out_dir=tmp_path, layers=fixture_layers, analysis_dir=FIXTURE_ANALYSIS,
+                         points_dir=tmp_path / "no-points", progress=False, env={})
+    assert report.ok and list(report.skipped) == ["firms"]
+    assert "corridor points zones" in report.skipped["firms"]
+    assert not (tmp_path / "firms.html").exists()
+    assert set(report.written) == set(load_styles().maps) - {"firms"} | {"index"}
+    index = report.written["index"].read_text(encoding="utf-8")
+    assert "firms.html" not in index and 'data-map="firms"' not in index
+    skipped = [r.getMessage() for r in caplog.records if "firms" in r.getMessage()]
+    assert len(skipped) == 1 and "skipped" in skipped[0] and "`corridor points zones`" in skipped[0]
+    assert "\n" not in skipped[0]

@@ -8,7 +8,7 @@ import yaml
 from geo import settings
 from geo.render.styles import StyleError, load_styles
 
-EXPECTED_MAPS = {"overview", "zhigu", "silicon_lanes", "corridor", "proximity", "land_supply"}
+EXPECTED_MAPS = {"overview", "zhigu", "silicon_lanes", "corridor", "proximity", "land_supply", "firms"}
 
 
 def test_project_style_file_defines_every_map_with_styled_layers():
@@ -22,6 +22,9 @@ def test_project_style_file_defines_every_map_with_styled_layers():
             assert style.label_zh and style.label_en
     assert styles.maps["proximity"].needs_analysis and styles.maps["land_supply"].needs_analysis
     assert not styles.maps["overview"].needs_analysis
+    assert styles.maps["firms"].needs_points and styles.maps["firms"].optional
+    assert not any(spec.optional for name, spec in styles.maps.items() if name != "firms")
+    assert styles.layers["firm_density"].choropleth["column"] == "points_per_km2"
     assert styles.basemaps[0] == "osm" and "amap" in styles.basemaps and "tianditu" in styles.basemaps
 
 
@@ -47,6 +50,7 @@ def test_style_options_become_leaflet_options(tmp_path):
         ({"layers": {"a": {}}, "maps": {"m": {"layers": [{"layer": "a", "raster": "b"}]}}}, "exactly one"),
         ({"layers": {"a": {"choropleth": {"colors": ["#fff"]}}}, "maps": {}}, "at least two"),
         ({"layers": {}, "maps": {}, "basemaps": ["google"]}, "unknown google"),
+        ({"layers": {"a": {}}, "maps": {"m": {"optional": "yes", "layers": ["a"]}}}, "optional must be"),
     ],
 )
 def test_bad_style_files_are_reported_with_the_file(tmp_path, doc, message):

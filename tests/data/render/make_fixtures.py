@@ -4,16 +4,22 @@ Run from the repository root: ``.venv/bin/python tests/data/render/make_fixtures
 The layers are a handful of boxes and lines in Hongshan (WGS-84); one campus carries a
 hostile name.  The analysis outputs follow the contract of ``corridor analyse``
 (``analysis.gpkg`` tables and ``distance_to_campus.tif``), so the proximity and
-land-supply maps can be tested without running the analysis.
+land-supply maps can be tested without running the analysis.  ``points/zone_points.gpkg`` is
+what ``corridor points zones`` writes, made by :func:`geo.points.zones.zone_figures` from a
+few hundred seeded points over the fixture zones (one park carries a hostile name), for the
+firms map.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import rasterio
 from rasterio.transform import from_origin
 from shapely.geometry import LineString, Point, box
@@ -109,6 +115,41 @@ def write_raster(path: Path) -> None:
         dst.write(dist, 1)
 
 
+#: The zone of the firms-map fixture whose name is hostile (a park, only in zone_points.gpkg).
+HOSTILE_ZONE_ID = "park-hostile"
+
+
+def zone_points(out_dir: Path) -> Path:
+    """``zone_points.gpkg`` in the shape of ``corridor points zones`` (run on the fixture zones)."""
+    from geo.points.zones import zone_figures
+
+    rows = layers()
+    frames = {name: gpd.GeoDataFrame(rows[name], geometry="geometry", crs="EPSG:4326")
+              for name in ("zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts", "cities")}
+    hostile = feature(HOSTILE_ZONE_ID, HOSTILE_ZH, HOSTILE_EN, "innovation_park", box(114.395, 30.470, 114.405, 30.478))
+    frames["parks"] = gpd.GeoDataFrame(rows["parks"] + [hostile], geometry="geometry", crs="EPSG:4326")
+    campuses = gpd.GeoDataFrame(rows["campuses"], geometry="geometry", crs="EPSG:4326")
+    rng = np.random.default_rng(20240601)
+    lon = np.concatenate([rng.uniform(114.30, 114.50, 300), rng.uniform(114.345, 114.375, 120),
+                          rng.uniform(114.395, 114.405, 40)])
+    lat = np.concatenate([rng.uniform(30.45, 30.58, 300), rng.uniform(30.535, 30.555, 120),
+                          rng.uniform(30.470, 30.478, 40)])
+    points = gpd.GeoDataFrame({"industry": rng.choice(["光电子", "软件", "生物"], len(lon))},
+                              geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    targets = pd.DataFrame([
+        {"zone_layer": "zhigu", "zone_id": "zhigu", "figure": "high_tech_firms_target_3_5y", "figure_kind": "target",
+         "figure_count": 400.0, "figure_text": "3-5年内集聚高新技术企业400家", "ref": "zhigu_report_2021", "source": "layer"},
+        {"zone_layer": "parks", "zone_id": HOSTILE_ZONE_ID, "figure": "firms_reported", "figure_kind": "reported",
+         "figure_count": 10.0, "figure_text": HOSTILE_EN, "ref": "", "source": "layer"},
+    ])
+    figures = zone_figures(points, zones=frames, campuses=campuses, isochrones=False, category="industry",
+                           targets=targets)
+    with tempfile.TemporaryDirectory() as tmp:
+        written = figures.write(tmp)
+        out_dir.mkdir(exist_ok=True)
+        return Path(shutil.copy(written["gpkg"], out_dir / "zone_points.gpkg"))
+
+
 def main() -> None:
     layer_dir = HERE / "layers"
     layer_dir.mkdir(exist_ok=True)
@@ -123,6 +164,7 @@ def main() -> None:
     for name, gdf in analysis().items():
         gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
     write_raster(analysis_dir / "distance_to_campus.tif")
+    zone_points(HERE / "points")
 
 
 if __name__ == "__main__":
