@@ -97,24 +97,23 @@ def _vertex(page, fid: str):
     }})()""")
 
 
-def _click_base(page, word: str) -> None:
+def _click_layer_control(page, section: str, word: str) -> None:
+    """Click the layer-control entry of ``section`` ("base" or "overlays") whose label holds ``word``."""
     page.evaluate(f"""(function () {{
-        var labels = document.querySelectorAll('.leaflet-control-layers-base label');
+        var labels = document.querySelectorAll('.leaflet-control-layers-{section} label');
         for (var i = 0; i < labels.length; i++) {{
             if (labels[i].textContent.indexOf({json.dumps(word)}) >= 0) {{ labels[i].querySelector('input').click(); return 1; }}
         }}
-        throw new Error('no base layer ' + {json.dumps(word)});
+        throw new Error('no {section} entry ' + {json.dumps(word)});
     }})()""")
+
+
+def _click_base(page, word: str) -> None:
+    _click_layer_control(page, "base", word)
 
 
 def _toggle_overlay(page, word: str) -> None:
-    page.evaluate(f"""(function () {{
-        var labels = document.querySelectorAll('.leaflet-control-layers-overlays label');
-        for (var i = 0; i < labels.length; i++) {{
-            if (labels[i].textContent.indexOf({json.dumps(word)}) >= 0) {{ labels[i].querySelector('input').click(); return 1; }}
-        }}
-        throw new Error('no overlay ' + {json.dumps(word)});
-    }})()""")
+    _click_layer_control(page, "overlays", word)
 
 
 def test_amap_basemap_shifts_overlays_to_gcj02_and_back(page, rendered):
