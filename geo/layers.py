@@ -272,7 +272,7 @@ def write_layers(
 
 
 def _built_geopackage(build_dir: Path | None) -> Path:
-    return (Path(build_dir) if build_dir else settings.BUILD_DIR) / settings.GEOPACKAGE_NAME
+    return settings.geopackage_path(build_dir)
 
 
 def read_built_layer(name: str, *, build_dir: Path | None = None) -> gpd.GeoDataFrame:

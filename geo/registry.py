@@ -114,7 +114,7 @@ def paragraph_at(text: str, *, section: str, para: int, title: str | None = None
 
 def load_documents(path: Path | None = None) -> dict[str, dict]:
     """The documents the registry may cite (``layers/documents.yml``)."""
-    path = Path(path) if path else settings.DOCUMENTS_FILE
+    path = Path(path) if path else settings.documents_file()
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
@@ -175,7 +175,7 @@ def load_registry(path: Path | None = None) -> Registry:
         If the file is missing or an entry lacks a required key, has no locator, or is
         both mapped and not locatable.
     """
-    path = Path(path) if path else settings.REGISTRY_FILE
+    path = Path(path) if path else settings.registry_file()
     if not path.exists():
         raise RegistryError(f"{path}: registry file does not exist")
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

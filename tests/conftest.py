@@ -29,4 +29,4 @@ def real_layers(built_layers_dir):
 def documents():
     import yaml
 
-    return yaml.safe_load(settings.DOCUMENTS_FILE.read_text(encoding="utf-8"))
+    return yaml.safe_load(settings.documents_file().read_text(encoding="utf-8"))

@@ -20,12 +20,13 @@ from geo.crs import to_metric, to_storage
 FOCUS_COLUMNS = ("industrial_focus", "role", "role_original", "note", "ref", "section")
 
 
-def core_point(lonlat=settings.OPTICS_VALLEY_CORE_LONLAT) -> gpd.GeoSeries:
+def core_point(lonlat=None) -> gpd.GeoSeries:
     """The Optics Valley core (光谷广场) as a one-point GeoSeries in WGS-84."""
+    lonlat = settings.OPTICS_VALLEY_CORE_LONLAT if lonlat is None else lonlat
     return gpd.GeoSeries([shapely.Point(*lonlat)], crs=settings.STORAGE_CRS)
 
 
-def corridor_cities(cities: gpd.GeoDataFrame, *, core_lonlat=settings.OPTICS_VALLEY_CORE_LONLAT) -> gpd.GeoDataFrame:
+def corridor_cities(cities: gpd.GeoDataFrame, *, core_lonlat=None) -> gpd.GeoDataFrame:
     """The corridor cities with areas and distances to the Optics Valley core.
 
     Returns
@@ -35,6 +36,7 @@ def corridor_cities(cities: gpd.GeoDataFrame, *, core_lonlat=settings.OPTICS_VAL
     boundary_to_core_km (nearest point of the city to the core; 0 for the city holding it)
     and the document's attributes (industrial_focus, role ...).
     """
+    core_lonlat = settings.OPTICS_VALLEY_CORE_LONLAT if core_lonlat is None else core_lonlat
     m = to_metric(cities, what="cities")
     core = core_point(core_lonlat).to_crs(settings.METRIC_CRS).iloc[0]
     centroid = m.geometry.centroid
@@ -63,7 +65,7 @@ def centroid_distance_km(cities: gpd.GeoDataFrame, *, label: str = "name_zh") ->
     return pd.DataFrame(d, index=names, columns=names)
 
 
-def within_band(features: gpd.GeoDataFrame, axis: gpd.GeoDataFrame, *, band_m: float = settings.CORRIDOR_BAND_M,
+def within_band(features: gpd.GeoDataFrame, axis: gpd.GeoDataFrame, *, band_m: float | None = None,
                 layer: str | None = None) -> pd.DataFrame:
     """Which features lie within ``band_m`` metres of the corridor axis (any of its lines).
 
@@ -72,6 +74,7 @@ def within_band(features: gpd.GeoDataFrame, axis: gpd.GeoDataFrame, *, band_m: f
     DataFrame: id, layer, name_zh, distance_to_axis_m, along_axis_km (position of the
     feature's nearest axis point along the main line, km from its start), in_band.
     """
+    band_m = settings.CORRIDOR_BAND_M if band_m is None else band_m
     f = to_metric(features, what="features")
     ax = to_metric(axis, what="axis")
     lines = shapely.line_merge(shapely.union_all(ax.geometry.to_numpy()))
@@ -89,8 +92,9 @@ def within_band(features: gpd.GeoDataFrame, axis: gpd.GeoDataFrame, *, band_m: f
     })
 
 
-def corridor_band(axis: gpd.GeoDataFrame, *, band_m: float = settings.CORRIDOR_BAND_M) -> gpd.GeoDataFrame:
+def corridor_band(axis: gpd.GeoDataFrame, *, band_m: float | None = None) -> gpd.GeoDataFrame:
     """The band polygon of half-width ``band_m`` around the axis (WGS-84), with its area."""
+    band_m = settings.CORRIDOR_BAND_M if band_m is None else band_m
     ax = to_metric(axis, what="axis")
     band = shapely.buffer(shapely.union_all(ax.geometry.to_numpy()), band_m)
     return gpd.GeoDataFrame({"band_m": [band_m], "area_km2": [units.m2_to_km2(band.area)]}, geometry=[band],

@@ -145,7 +145,7 @@ def _min_duplicates(rows, cols, w, size) -> sparse.csr_matrix:
     return sparse.csr_matrix((w[keep], (rows[keep], cols[keep])), shape=(size, size))
 
 
-def build_network(roads: gpd.GeoDataFrame, *, snap_m: float = settings.NETWORK_SNAP_M) -> RoadNetwork:
+def build_network(roads: gpd.GeoDataFrame, *, snap_m: float | None = None) -> RoadNetwork:
     """Node traced street lines into a routable network (metres, EPSG:32650).
 
     Lines are split where they cross (``shapely.unary_union`` nodes them).  Gaps a tracer
@@ -164,6 +164,7 @@ def build_network(roads: gpd.GeoDataFrame, *, snap_m: float = settings.NETWORK_S
     -------
     RoadNetwork
     """
+    snap_m = settings.NETWORK_SNAP_M if snap_m is None else snap_m
     metric = to_metric(roads, what="roads")
     metric = metric[~metric.geometry.is_empty & metric.geometry.notna()]
     if metric.empty:

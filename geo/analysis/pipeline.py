@@ -1,6 +1,6 @@
 """Run every analysis and write the outputs the maps read (the analysis output contract).
 
-Writes under ``out_dir`` (default :data:`geo.settings.ANALYSIS_DIR`):
+Writes under ``out_dir`` (default :func:`geo.settings.analysis_dir`):
 
 - ``analysis.gpkg`` (EPSG:4326) with tables ``land_supply``, ``isochrones``,
   ``nearest_campus_lines``, ``corridor_cities`` and also ``nearest_park_lines``,
@@ -77,13 +77,14 @@ def _layer_provenance(layers: dict[str, gpd.GeoDataFrame]) -> dict:
 
 
 def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", osm_graph: Path | None = None,
-                 grid_m: float = settings.RASTER_GRID_M, landuse: gpd.GeoDataFrame | None = None,
+                 grid_m: float | None = None, landuse: gpd.GeoDataFrame | None = None,
                  layers: dict[str, gpd.GeoDataFrame] | None = None, progress: bool = True) -> dict:
     """Run land supply, proximity, corridor and raster analyses and write their outputs.
 
     Returns a dict with the output paths and a short summary (network components, counts).
     """
-    out = Path(out_dir) if out_dir else settings.ANALYSIS_DIR
+    grid_m = settings.RASTER_GRID_M if grid_m is None else grid_m
+    out = Path(out_dir) if out_dir else settings.analysis_dir()
     if layers is None:
         from geo.layers import load_layers
 
@@ -153,8 +154,8 @@ def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", o
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "inputs": _layer_provenance(layers),
-        "layers_from": str(settings.BUILD_DIR / settings.GEOPACKAGE_NAME)
-        if (settings.BUILD_DIR / settings.GEOPACKAGE_NAME).exists() else str(settings.LAYERS_DIR),
+        "layers_from": str(settings.geopackage_path())
+        if (settings.geopackage_path()).exists() else str(settings.LAYERS_DIR),
         "network": {**network_info, "nodes": network.n_nodes, "edges": network.n_edges,
                     "length_km": float(network.edge_length_m.sum() / 1000), "components": len(components),
                     "unconnected_roads": failing.to_dict("records")},

@@ -182,8 +182,10 @@ class StreetCells:
     nearest_street: np.ndarray  # int32 grid: index into the street cells, -1 beyond the buffer
 
     @classmethod
-    def build(cls, network: net.RoadNetwork, *, extra_bounds=None, buffer_m: float = settings.ISOCHRONE_BUFFER_M,
-              cell_m: float = settings.ISOCHRONE_CELL_M) -> StreetCells:
+    def build(cls, network: net.RoadNetwork, *, extra_bounds=None, buffer_m: float | None = None,
+              cell_m: float | None = None) -> StreetCells:
+        buffer_m = settings.ISOCHRONE_BUFFER_M if buffer_m is None else buffer_m
+        cell_m = settings.ISOCHRONE_CELL_M if cell_m is None else cell_m
         xy, edge, along = _edge_samples(network, step_m=cell_m / 2)
         minx, miny = xy.min(axis=0)
         maxx, maxy = xy.max(axis=0)
@@ -271,8 +273,8 @@ def _edge_samples(network: net.RoadNetwork, *, step_m: float):
 
 
 def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
-               modes=MODES, minutes=settings.ISOCHRONE_MINUTES,
-               buffer_m: float = settings.ISOCHRONE_BUFFER_M, cell_m: float = settings.ISOCHRONE_CELL_M,
+               modes=MODES, minutes=None,
+               buffer_m: float | None = None, cell_m: float | None = None,
                progress: bool = False) -> gpd.GeoDataFrame:
     """Isochrone polygons from every campus for every mode and cut-off.
 
@@ -291,6 +293,9 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
     GeoDataFrame (WGS-84) with campus_id, campus_name_zh, campus_name_en, mode, minutes,
     budget_m (the cut-off distance, m), area_m2.
     """
+    minutes = settings.ISOCHRONE_MINUTES if minutes is None else minutes
+    buffer_m = settings.ISOCHRONE_BUFFER_M if buffer_m is None else buffer_m
+    cell_m = settings.ISOCHRONE_CELL_M if cell_m is None else cell_m
     c_m = to_metric(campuses, what="campuses")
     links = net.attach(network, c_m)
     budgets = {(m, t): net.cutoff_m(t, m) for m in modes for t in minutes}
@@ -405,14 +410,16 @@ def belt_campuses(belts: gpd.GeoDataFrame, campuses: gpd.GeoDataFrame) -> dict[s
 
 
 def belts_from_access(belts: gpd.GeoDataFrame, campuses: gpd.GeoDataFrame,
-                      isochrones_gdf: gpd.GeoDataFrame, *, mode: str = settings.BELT_ACCESS_MODE,
-                      minutes: int = settings.BELT_ACCESS_MINUTES) -> gpd.GeoDataFrame:
+                      isochrones_gdf: gpd.GeoDataFrame, *, mode: str | None = None,
+                      minutes: int | None = None) -> gpd.GeoDataFrame:
     """Re-derive each innovation belt as the land within ``minutes`` by ``mode`` of its campuses.
 
     Returns a GeoDataFrame (WGS-84, the derived polygons) with belt_id, belt_name_zh,
     campus_ids, mode, minutes, traced_m2, derived_m2, overlap_m2, traced_only_m2,
     derived_only_m2 and iou (intersection over union, 0..1).
     """
+    mode = settings.BELT_ACCESS_MODE if mode is None else mode
+    minutes = settings.BELT_ACCESS_MINUTES if minutes is None else minutes
     b_m = to_metric(belts, what="belts")
     iso = to_metric(isochrones_gdf, what="isochrones")
     iso = iso[(iso["mode"] == mode) & (iso["minutes"] == minutes)]
@@ -452,8 +459,9 @@ class CampusIndex:
     the nearest campus along the streets, from one multi-source Dijkstra pass done here.
     """
 
-    def __init__(self, campuses: gpd.GeoDataFrame, *, spacing_m: float = settings.NEAREST_VERTEX_SPACING_M,
+    def __init__(self, campuses: gpd.GeoDataFrame, *, spacing_m: float | None = None,
                  network: net.RoadNetwork | None = None):
+        spacing_m = settings.NEAREST_VERTEX_SPACING_M if spacing_m is None else spacing_m
         c_m = to_metric(campuses, what="campuses")
         self.ids = c_m["id"].to_numpy() if "id" in c_m else np.arange(len(c_m)).astype(str)
         self.geoms = c_m.geometry.to_numpy()
@@ -502,13 +510,14 @@ class CampusIndex:
             np.minimum(d, np.sqrt(ex * ex + ey * ey), out=d)
         return d
 
-    def query(self, x_m: np.ndarray, y_m: np.ndarray, *, chunk_size: int = settings.NEAREST_CHUNK_POINTS,
+    def query(self, x_m: np.ndarray, y_m: np.ndarray, *, chunk_size: int | None = None,
               progress: bool = False) -> pd.DataFrame:
         """Nearest campus of points given in metres (EPSG:32650), in chunks (flat memory).
 
         Returns a DataFrame with campus (index into the campuses), campus_id, distance_m and,
         with a network, network_campus_id and network_m.
         """
+        chunk_size = settings.NEAREST_CHUNK_POINTS if chunk_size is None else chunk_size
         x_m = np.asarray(x_m, dtype=float)
         y_m = np.asarray(y_m, dtype=float)
         n = len(x_m)
@@ -547,7 +556,7 @@ class CampusIndex:
 
 
 def nearest_campus_points(points, campuses: gpd.GeoDataFrame, *, network: net.RoadNetwork | None = None,
-                          chunk_size: int = settings.NEAREST_CHUNK_POINTS, progress: bool = False) -> pd.DataFrame:
+                          chunk_size: int | None = None, progress: bool = False) -> pd.DataFrame:
     """Nearest campus for any number of points (building centroids, firm addresses ...), chunked.
 
     Parameters
@@ -564,6 +573,7 @@ def nearest_campus_points(points, campuses: gpd.GeoDataFrame, *, network: net.Ro
     :class:`CampusIndex`), and with a network network_campus_id and
     network_m, metres.
     """
+    chunk_size = settings.NEAREST_CHUNK_POINTS if chunk_size is None else chunk_size
     pts = to_metric(points, what="points")
     geom = pts.geometry if isinstance(pts, gpd.GeoDataFrame) else pts
     xy = shapely.get_coordinates(geom.to_numpy())

@@ -73,16 +73,19 @@ class Grid:
         return xx.ravel(), yy.ravel()
 
 
-def grid_for_bounds(bounds_lonlat=settings.CORE_BOUNDS, *, cell_m: float = settings.RASTER_GRID_M) -> Grid:
+def grid_for_bounds(bounds_lonlat=None, *, cell_m: float | None = None) -> Grid:
     """The grid of ``cell_m`` cells covering WGS-84 bounds (lon_min, lat_min, lon_max, lat_max).
 
     The bounds are projected to UTM 50N and snapped outwards to whole cells.
     """
+    bounds_lonlat = settings.CORE_BOUNDS if bounds_lonlat is None else bounds_lonlat
+    cell_m = settings.RASTER_GRID_M if cell_m is None else cell_m
     box = gpd.GeoSeries([shapely.box(*bounds_lonlat)], crs=settings.STORAGE_CRS).to_crs(settings.METRIC_CRS)
     return Grid.covering(box.total_bounds, cell_m)
 
 
-def _profile(grid: Grid, *, block: int = settings.RASTER_BLOCK) -> dict:
+def _profile(grid: Grid, *, block: int | None = None) -> dict:
+    block = settings.RASTER_BLOCK if block is None else block
     tiled = grid.width >= block and grid.height >= block
     profile = {
         "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": "float32",
@@ -95,11 +98,12 @@ def _profile(grid: Grid, *, block: int = settings.RASTER_BLOCK) -> dict:
 
 
 def write_surface(array: np.ndarray, grid: Grid, target: str | Path, *, description: str = "",
-                  units: str = "", block: int = settings.RASTER_BLOCK) -> Path:
+                  units: str = "", block: int | None = None) -> Path:
     """Write a float surface as a tiled, deflate-compressed GeoTIFF, atomically.
 
     ``NaN`` and infinite cells are written as nodata (:data:`NODATA`).
     """
+    block = settings.RASTER_BLOCK if block is None else block
     profile = _profile(grid, block=block)
     with atomic_path(target) as tmp, rasterio.open(tmp, "w", **profile) as dst:
         for r0 in range(0, grid.height, block):

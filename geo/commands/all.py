@@ -30,7 +30,7 @@ def run(args) -> int:
         if code:
             return code
     print("\nOutputs:")
-    print(f"  layers:   {settings.BUILD_DIR / settings.GEOPACKAGE_NAME} (+ {settings.BUILD_DIR / 'geojson'}/)")
-    print(f"  analysis: {settings.ANALYSIS_DIR}/")
+    print(f"  layers:   {settings.geopackage_path()} (+ {settings.BUILD_DIR / 'geojson'}/)")
+    print(f"  analysis: {settings.analysis_dir()}/")
     print(f"  maps:     {settings.MAPS_DIR / 'index.html'} (open in a browser)")
     return 0

@@ -22,7 +22,7 @@ def register(sub) -> None:
             "(© OpenStreetMap contributors, ODbL)."
         ),
     )
-    p.add_argument("--out", type=Path, default=None, help=f"output folder (default {settings.ANALYSIS_DIR})")
+    p.add_argument("--out", type=Path, default=None, help=f"output folder (default {settings.analysis_dir()})")
     p.add_argument("--network", choices=("traced", "osm"), default="traced",
                    help="street network: the traced arterial network (default, offline) or an OSM graph")
     p.add_argument("--osm-graph", type=Path, default=None,

@@ -23,8 +23,8 @@ def register(sub) -> None:
                    help="comma-separated formats: png,gpkg,geojson,parquet (default all)")
     p.add_argument("--size", default="1600x1000", help="PNG size WIDTHxHEIGHT in pixels (default 1600x1000)")
     p.add_argument("--maps", type=Path, default=None, help=f"folder of rendered maps (default {settings.MAPS_DIR})")
-    p.add_argument("--out", type=Path, default=None, help=f"folder for layer files (default {settings.EXPORT_DIR})")
-    p.add_argument("--png-out", type=Path, default=None, help=f"folder for PNGs (default {settings.MAP_PNG_DIR})")
+    p.add_argument("--out", type=Path, default=None, help=f"folder for layer files (default {settings.export_dir()})")
+    p.add_argument("--png-out", type=Path, default=None, help=f"folder for PNGs (default {settings.map_png_dir()})")
     p.set_defaults(func=run)
 
 

@@ -34,7 +34,7 @@ def register(sub) -> None:
                      help="coordinate system of FILE (required unless the file declares it; Amap=gcj02, Baidu=bd09)")
     imp.add_argument("--category", help="category column (industry, firm type) to count by")
     imp.add_argument("--layer", help="layer of a GeoPackage with several")
-    imp.add_argument("--out", type=Path, help=f"output GeoParquet (default {settings.POINTS_DIR}/<FILE stem>.parquet)")
+    imp.add_argument("--out", type=Path, help=f"output GeoParquet (default {settings.points_dir()}/<FILE stem>.parquet)")
     imp.add_argument("--rejects", type=Path, help="rejects CSV (default <out stem>.rejects.csv beside --out)")
     imp.add_argument("--chunk-rows", type=int, default=settings.POINTS_CHUNK_ROWS, help="rows per chunk")
     imp.set_defaults(func=run)
@@ -57,7 +57,7 @@ def register(sub) -> None:
     zon.add_argument("--workers", type=int, default=settings.DASK_LOCAL_WORKERS,
                      help="workers of the LocalCluster when no --scheduler is given")
     zon.add_argument("--category", help="category column (default: the one recorded at import)")
-    zon.add_argument("--out", type=Path, help=f"output folder (default {settings.POINTS_DIR})")
+    zon.add_argument("--out", type=Path, help=f"output folder (default {settings.points_dir()})")
     zon.set_defaults(func=run)
     p.set_defaults(func=run, points_parser=p)
 

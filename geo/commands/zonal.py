@@ -26,7 +26,7 @@ def register(sub) -> None:
     p.add_argument("--band", type=int, default=1, help="raster band (default 1)")
     p.add_argument("--all-touched", action="store_true", help="count every cell a zone touches, not only centres inside")
     p.add_argument("--out", type=Path, default=None,
-                   help=f"CSV to write (default {settings.ANALYSIS_DIR}/zonal_<raster>.csv)")
+                   help=f"CSV to write (default {settings.analysis_dir()}/zonal_<raster>.csv)")
     p.set_defaults(func=run)
 
 
@@ -52,7 +52,7 @@ def run(args) -> int:
         table.insert(1, "name_zh", polygons["name_zh"].to_numpy())
         table.insert(0, "zone_layer", name)
         tables.append(table)
-    out = args.out or settings.ANALYSIS_DIR / f"zonal_{args.raster.stem}.csv"
+    out = args.out or settings.analysis_dir() / f"zonal_{args.raster.stem}.csv"
     write_text(pd.concat(tables, ignore_index=True).to_csv(index=False), out)
     print(f"zonal statistics: {out}")
     return 0

@@ -88,7 +88,7 @@ def _to_metric() -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(settings.STORAGE_CRS, settings.METRIC_CRS, always_xy=True)
 
 
-def hilbert_index(lon: np.ndarray, lat: np.ndarray, *, bounds=settings.STUDY_REGION_BOUNDS,
+def hilbert_index(lon: np.ndarray, lat: np.ndarray, *, bounds=None,
                   level: int = 16) -> np.ndarray:
     """Position of each point along a Hilbert curve over ``bounds`` (2^level cells a side).
 
@@ -96,6 +96,7 @@ def hilbert_index(lon: np.ndarray, lat: np.ndarray, *, bounds=settings.STUDY_REG
     spatially compact partitions.  The bounds are fixed (the study region, WGS-84), so no
     pass over the data is needed to find them; points outside are clamped to the edge.
     """
+    bounds = settings.STUDY_REGION_BOUNDS if bounds is None else bounds
     n = 1 << level
     minx, miny, maxx, maxy = bounds
     x = np.nan_to_num((np.asarray(lon, dtype=float) - minx) / (maxx - minx) * (n - 1))

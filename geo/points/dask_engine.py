@@ -117,9 +117,11 @@ def hilbert_divisions(ddf, npartitions: int, *, client, step: int = 1000) -> lis
 
 
 @contextlib.contextmanager
-def dask_client(scheduler: str | None = None, *, n_workers: int = settings.DASK_LOCAL_WORKERS,
-                threads_per_worker: int = settings.DASK_THREADS_PER_WORKER, processes: bool = True):
+def dask_client(scheduler: str | None = None, *, n_workers: int | None = None,
+                threads_per_worker: int | None = None, processes: bool = True):
     """A distributed client: on ``scheduler`` if given, else on a LocalCluster made (and closed) here."""
+    n_workers = settings.DASK_LOCAL_WORKERS if n_workers is None else n_workers
+    threads_per_worker = settings.DASK_THREADS_PER_WORKER if threads_per_worker is None else threads_per_worker
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
@@ -157,7 +159,7 @@ def zone_figures_dask(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = 
                       targets: pd.DataFrame | None = None, context: ZoneContext | None = None,
                       nearest_campus: bool = True, client=None, scheduler: str | None = None,
                       spatial_partition: bool = True, npartitions: int | None = None,
-                      n_workers: int = settings.DASK_LOCAL_WORKERS, processes: bool = True,
+                      n_workers: int | None = None, processes: bool = True,
                       progress: bool = False) -> ZoneFigures:
     """Per-zone point figures computed on Dask; same arguments and result as :func:`zone_figures`.
 
@@ -173,6 +175,7 @@ def zone_figures_dask(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = 
     npartitions : int, optional
         Partitions for an in-memory GeoDataFrame or the shuffle (default: keep the input's).
     """
+    n_workers = settings.DASK_LOCAL_WORKERS if n_workers is None else n_workers
     import dask
     import dask_geopandas
 

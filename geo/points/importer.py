@@ -129,7 +129,7 @@ def in_box(lon: np.ndarray, lat: np.ndarray, box) -> np.ndarray:
 
 def classify_coordinates(
     lon: np.ndarray, lat: np.ndarray, *, src: str, missing: np.ndarray, unparsable: np.ndarray,
-    not_point: np.ndarray | None = None, region=settings.STUDY_REGION_BOUNDS,
+    not_point: np.ndarray | None = None, region=None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Convert good rows to WGS-84 and give every row a reject code (0 = accepted).
 
@@ -143,6 +143,7 @@ def classify_coordinates(
         Degrees (NaN on rejected rows).
     code : numpy.ndarray of int8
     """
+    region = settings.STUDY_REGION_BOUNDS if region is None else region
     n = len(lon)
     code = np.zeros(n, dtype=np.int8)
     code[missing] = _CODES["missing"]
@@ -293,7 +294,7 @@ def _geo_metadata() -> bytes:
 
 def default_output(path: str | Path) -> Path:
     """Where ``corridor points import FILE`` writes by default: ``layers/build/points/<stem>.parquet``."""
-    return settings.POINTS_DIR / f"{Path(path).stem}.parquet"
+    return settings.points_dir() / f"{Path(path).stem}.parquet"
 
 
 def rejects_path(out: str | Path) -> Path:
@@ -305,8 +306,8 @@ def rejects_path(out: str | Path) -> Path:
 def import_points(
     path: str | Path, *, lon: str | None = None, lat: str | None = None, crs: str | None = None,
     category: str | None = None, out: str | Path | None = None, rejects: str | Path | None = None,
-    layer: str | None = None, region=settings.STUDY_REGION_BOUNDS,
-    chunk_rows: int = settings.POINTS_CHUNK_ROWS, progress: bool = False,
+    layer: str | None = None, region=None,
+    chunk_rows: int | None = None, progress: bool = False,
 ) -> ImportSummary:
     """Import a point file to WGS-84 GeoParquet, rejecting bad rows by reason.
 
@@ -341,6 +342,8 @@ def import_points(
         Rows read, accepted and rejected by reason, and the paths written.  Both files are
         written atomically: on an error neither replaces a previous file.
     """
+    region = settings.STUDY_REGION_BOUNDS if region is None else region
+    chunk_rows = settings.POINTS_CHUNK_ROWS if chunk_rows is None else chunk_rows
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")

@@ -59,8 +59,9 @@ NO_CATEGORY = "(none)"
 # --- distance bins --------------------------------------------------------------------------------
 
 
-def distance_bin_edges(spec=settings.POINT_DISTANCE_BINS) -> np.ndarray:
+def distance_bin_edges(spec=None) -> np.ndarray:
     """Lower edges (m) of the nearest-campus distance bins; the last bin is open-ended."""
+    spec = settings.POINT_DISTANCE_BINS if spec is None else spec
     edges, start = [], 0.0
     for limit, width in spec:
         edges.append(np.arange(start, limit, width))
@@ -113,7 +114,7 @@ class ZoneContext:
 
 def load_isochrones(path: Path | None = None) -> gpd.GeoDataFrame | None:
     """The ``isochrones`` table written by ``corridor analyse``, or None if it is not there."""
-    path = Path(path) if path else settings.ANALYSIS_DIR / "analysis.gpkg"
+    path = Path(path) if path else settings.analysis_dir() / "analysis.gpkg"
     if not path.exists():
         return None
     try:
@@ -326,12 +327,13 @@ def require_points_crs(crs) -> None:
 
 
 def frame_partial(frame: gpd.GeoDataFrame | gpd.GeoSeries, ctx: ZoneContext, *, category: str | None = None,
-                  chunk_rows: int = settings.POINTS_CHUNK_ROWS) -> ZonePartial:
+                  chunk_rows: int | None = None) -> ZonePartial:
     """:func:`zone_partial` over a (Geo)DataFrame of points in any declared CRS, chunk by chunk.
 
     Each chunk is reprojected to WGS-84 (EPSG:4326) when it is not already; a frame without a
     CRS is refused.
     """
+    chunk_rows = settings.POINTS_CHUNK_ROWS if chunk_rows is None else chunk_rows
     require_points_crs(frame.crs)
     total = ZonePartial.empty(ctx)
     for start in range(0, len(frame), chunk_rows):
@@ -357,11 +359,12 @@ def parquet_geometry_column(metadata: dict | None, *, path) -> str:
 
 
 def iter_parquet_points(path: str | Path, *, category: str | None = None,
-                        chunk_rows: int = settings.POINTS_CHUNK_ROWS) -> Iterator[tuple]:
+                        chunk_rows: int | None = None) -> Iterator[tuple]:
     """Yield (lon, lat, category) arrays chunk by chunk from a points GeoParquet, no geometries built.
 
     lon/lat are WGS-84 degrees (a file in another CRS is refused by :func:`parquet_geometry_column`).
     """
+    chunk_rows = settings.POINTS_CHUNK_ROWS if chunk_rows is None else chunk_rows
     pf = pq.ParquetFile(path)
     column = parquet_geometry_column(pf.schema_arrow.metadata, path=path)
     columns = [column] + ([category] if category else [])
@@ -404,7 +407,7 @@ class ZoneFigures:
 
     def write(self, out_dir: str | Path | None = None) -> dict[str, Path]:
         """Write CSVs of every table, a GeoPackage (zone_points, zone_targets) and a summary JSON."""
-        out = Path(out_dir) if out_dir else settings.POINTS_DIR
+        out = Path(out_dir) if out_dir else settings.points_dir()
         paths = {}
         for name, table in (("zone_points", self.zones), ("zone_categories", self.categories),
                             ("zone_isochrones", self.isochrones), ("zone_targets", self.targets)):
@@ -500,7 +503,7 @@ def _is_firm_figure(fig: dict) -> bool:
 
 
 def firm_targets(zones: Mapping[str, gpd.GeoDataFrame] | None = None, *,
-                 fallback: str | Path | None = settings.FIRM_TARGETS_FILE) -> pd.DataFrame:
+                 fallback: str | Path | None = None) -> pd.DataFrame:
     """The documents' firm figures for each zone: from the layers' figures, then the fallback table.
 
     A layer figure counts when its unit is ``count`` and its name speaks of firms; a
@@ -513,6 +516,7 @@ def firm_targets(zones: Mapping[str, gpd.GeoDataFrame] | None = None, *,
     DataFrame: zone_layer, zone_id, figure, figure_kind (``target`` or ``reported``),
     figure_count, figure_text, ref, source (``layer`` or ``firm_targets.yml``).
     """
+    fallback = settings.FIRM_TARGETS_FILE if fallback is None else fallback
     from geo.layers import load_layers
 
     if zones is None:
@@ -568,7 +572,7 @@ def context_and_targets(zones: Mapping[str, gpd.GeoDataFrame] | None, *, context
 def zone_figures(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = None,
                  campuses: gpd.GeoDataFrame | None = None, isochrones=None, category: str | None = None,
                  targets: pd.DataFrame | None = None, context: ZoneContext | None = None,
-                 nearest_campus: bool = True, chunk_rows: int = settings.POINTS_CHUNK_ROWS,
+                 nearest_campus: bool = True, chunk_rows: int | None = None,
                  progress: bool = False) -> ZoneFigures:
     """Per-zone point figures, in memory and chunked.
 
@@ -593,6 +597,7 @@ def zone_figures(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = None,
     -------
     ZoneFigures
     """
+    chunk_rows = settings.POINTS_CHUNK_ROWS if chunk_rows is None else chunk_rows
     if _is_dask(points):
         from geo.points.dask_engine import zone_figures_dask
 

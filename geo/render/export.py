@@ -145,8 +145,8 @@ def run_export(*, only: list[str] | None = None, formats=FORMATS, size: tuple[in
     maps_dir : path, optional
         Where the HTML maps are (default :data:`geo.settings.MAPS_DIR`).
     out_dir, png_dir : path, optional
-        Where layer files and PNGs go (defaults :data:`geo.settings.EXPORT_DIR`,
-        :data:`geo.settings.MAP_PNG_DIR`).
+        Where layer files and PNGs go (defaults :func:`geo.settings.export_dir`,
+        :func:`geo.settings.map_png_dir`).
     layers : dict of GeoDataFrame, optional
         Layers to export (default: every built layer plus the analysis tables).
 
@@ -158,8 +158,8 @@ def run_export(*, only: list[str] | None = None, formats=FORMATS, size: tuple[in
     from geo.render.maps import map_names as default_map_names
 
     maps_dir = Path(maps_dir) if maps_dir else settings.MAPS_DIR
-    out_dir = Path(out_dir) if out_dir else settings.EXPORT_DIR
-    png_dir = Path(png_dir) if png_dir else settings.MAP_PNG_DIR
+    out_dir = Path(out_dir) if out_dir else settings.export_dir()
+    png_dir = Path(png_dir) if png_dir else settings.map_png_dir()
     formats = tuple(formats)
     jobs: list[tuple[str, str, object]] = []
     if "png" in formats:
@@ -176,7 +176,7 @@ def run_export(*, only: list[str] | None = None, formats=FORMATS, size: tuple[in
         if layers is None:
             from geo.layers import load_layers
 
-            layers = {**load_layers(), **_analysis_tables(analysis_dir or settings.ANALYSIS_DIR)}
+            layers = {**load_layers(), **_analysis_tables(analysis_dir or settings.analysis_dir())}
         jobs += [("layer", n, g) for n, g in layers.items() if not only or n in only]
     if only:
         known = {n for _, n, _ in jobs}

@@ -70,7 +70,7 @@ from geo.schema import LINEAR, PUNTAL, figures_of
 log = logging.getLogger("corridor")
 
 ANALYSIS_GPKG = "analysis.gpkg"
-#: What ``corridor points zones`` writes under :data:`geo.settings.POINTS_DIR` (tables zone_points, zone_targets).
+#: What ``corridor points zones`` writes under :func:`geo.settings.points_dir` (tables zone_points, zone_targets).
 ZONE_POINTS_GPKG = "zone_points.gpkg"
 #: Fill of choropleth features without a value (for example a zone with no documented target).
 NO_DATA_COLOR = "#bbbbbb"
@@ -101,7 +101,7 @@ class RenderReport(StageReport):
 # --------------------------------------------------------------------------------- documents
 def load_documents(path: str | Path | None = None) -> dict[str, dict]:
     """The policy documents by key (``layers/documents.yml``), for citations; ``{}`` when absent."""
-    path = Path(path) if path else settings.DOCUMENTS_FILE
+    path = Path(path) if path else settings.documents_file()
     return registry.load_documents(path) if path.exists() else {}
 
 
@@ -452,11 +452,11 @@ class _Inputs:
         if analysis_dir:
             self.analysis_dir = Path(analysis_dir)
         else:
-            self.analysis_dir = Path(build_dir) / "analysis" if build_dir else settings.ANALYSIS_DIR
+            self.analysis_dir = Path(build_dir) / "analysis" if build_dir else settings.analysis_dir()
         if points_dir:
             self.points_dir = Path(points_dir)
         else:
-            self.points_dir = Path(build_dir) / "points" if build_dir else settings.POINTS_DIR
+            self.points_dir = Path(build_dir) / "points" if build_dir else settings.points_dir()
         self.build_dir = build_dir
         self._given = layers is not None
         self._tables: dict[str, gpd.GeoDataFrame] = {}  # analysis tables, read once per run
@@ -804,10 +804,10 @@ def render_maps(*, only: list[str] | None = None, out_dir: str | Path | None = N
         Layers to draw (any CRS, must be set); default: :func:`geo.layers.load_layers`.
     analysis_dir : path-like, optional
         Where ``corridor analyse`` wrote ``analysis.gpkg`` and the rasters
-        (default :data:`geo.settings.ANALYSIS_DIR`).
+        (default :func:`geo.settings.analysis_dir`).
     points_dir : path-like, optional
         Where ``corridor points zones`` wrote ``zone_points.gpkg``
-        (default :data:`geo.settings.POINTS_DIR`).
+        (default :func:`geo.settings.points_dir`).
 
     Returns
     -------

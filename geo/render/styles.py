@@ -1,6 +1,6 @@
 """Map styles from ``maps/styles.yml``: colours, widths, legends, and which layers each map shows.
 
-The YAML file (:data:`geo.settings.MAP_STYLE_FILE`) is the one place a planner restyles
+The YAML file (:func:`geo.settings.map_style_file`) is the one place a planner restyles
 the maps; this module only reads and checks it, so a typo is reported with the file
 and the key instead of surfacing as a blank map.
 """
@@ -34,7 +34,7 @@ class StyleError(CorridorError, ValueError):
     """``maps/styles.yml`` is malformed or names something that does not exist."""
 
     def __init__(self, problem: str, *, path: Path | None = None):
-        super().__init__(f"{path or settings.MAP_STYLE_FILE}: {problem}")
+        super().__init__(f"{path or settings.map_style_file()}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -190,14 +190,14 @@ def load_styles(path: str | Path | None = None) -> StyleConfig:
     Parameters
     ----------
     path : path-like, optional
-        Defaults to :data:`geo.settings.MAP_STYLE_FILE` (``maps/styles.yml``).
+        Defaults to :func:`geo.settings.map_style_file` (``maps/styles.yml``).
 
     Raises
     ------
     StyleError
         If the file is missing or malformed, or a map uses a style the file does not define.
     """
-    path = Path(path) if path else settings.MAP_STYLE_FILE
+    path = Path(path) if path else settings.map_style_file()
     if not path.exists():
         raise StyleError("style file does not exist", path=path)
     try:

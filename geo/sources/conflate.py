@@ -514,7 +514,7 @@ def build_layers_with_osm(
     *,
     layers_dir: Path | None = None,
     osm_dir: Path | None = None,
-    area: str = settings.OSM_DEFAULT_AREA,
+    area: str | None = None,
     fetch: bool = True,
     require_osm: bool = False,
 ) -> Path:
@@ -530,6 +530,7 @@ def build_layers_with_osm(
     pathlib.Path
         The GeoPackage path.
     """
+    area = settings.OSM_DEFAULT_AREA if area is None else area
     from geo.layers import LAYER_SPECS, write_layers
     from geo.schema import validate_layer
     from geo.sources.osm import cached_areas, fetch_osm, read_manifest

@@ -92,7 +92,7 @@ def configure_osmnx():
     import osmnx as ox
 
     ox.settings.use_cache = True
-    ox.settings.cache_folder = str(settings.OSM_CACHE_DIR)
+    ox.settings.cache_folder = str(settings.osm_cache_dir())
     ox.settings.overpass_url = settings.OVERPASS_URL
     ox.settings.requests_timeout = settings.OSM_TIMEOUT_S
     ox.settings.http_user_agent = settings.OSM_USER_AGENT
@@ -118,7 +118,7 @@ def osmnx_version() -> str:
 # --- study areas ------------------------------------------------------------------------------------
 
 
-def study_area(area: str = settings.OSM_DEFAULT_AREA):
+def study_area(area: str | None = None):
     """Polygon (WGS-84, EPSG:4326) of a named study area from the admin layers.
 
     Parameters
@@ -133,6 +133,7 @@ def study_area(area: str = settings.OSM_DEFAULT_AREA):
         derived yet, the Hongshan/Wuchang areas fall back to :data:`geo.settings.CORE_BOUNDS`
         (with a warning).
     """
+    area = settings.OSM_DEFAULT_AREA if area is None else area
     if area not in settings.OSM_AREAS:
         raise ValueError(f"unknown study area {area!r}; choose one of {', '.join(settings.OSM_AREAS)}")
     layer, prefixes = settings.OSM_AREAS[area]
@@ -388,11 +389,11 @@ def fetch_network(polygon, *, network_type: str) -> nx.MultiDiGraph | None:
 
 
 def fetch_osm(
-    area: str = settings.OSM_DEFAULT_AREA,
+    area: str | None = None,
     *,
     polygon=None,
     buildings: bool = False,
-    network_types=settings.OSM_NETWORK_TYPES,
+    network_types=None,
     require_osm: bool = False,
     osm_dir: Path | None = None,
     progress: bool = True,
@@ -418,6 +419,8 @@ def fetch_osm(
         The area's cache folder, or None when the network is absent (a one-line warning
         says so and callers keep the embedded layers).
     """
+    area = settings.OSM_DEFAULT_AREA if area is None else area
+    network_types = settings.OSM_NETWORK_TYPES if network_types is None else network_types
     polygon = polygon if polygon is not None else study_area(area)
     themes = [t for t in THEMES if buildings or t != "buildings"]
     try:

@@ -378,11 +378,11 @@ def convert_graph(graph: nx.MultiDiGraph, *, src: str, dst: str) -> nx.MultiDiGr
 def import_osm_file(
     path: str | Path,
     *,
-    area: str = settings.OSM_DEFAULT_AREA,
+    area: str | None = None,
     polygon=None,
     crs: str = "wgs84",
     buildings: bool = False,
-    network_types=settings.OSM_NETWORK_TYPES,
+    network_types=None,
     osm_dir: Path | None = None,
     progress: bool = True,
     check_shift: bool = True,
@@ -410,6 +410,8 @@ def import_osm_file(
     pathlib.Path
         The area's cache folder (features.gpkg, network_*.graphml, manifest.json).
     """
+    area = settings.OSM_DEFAULT_AREA if area is None else area
+    network_types = settings.OSM_NETWORK_TYPES if network_types is None else network_types
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")

@@ -70,8 +70,8 @@ def test_run_analysis_writes_the_contract(tmp_path, fixture_layers):
     assert prov["network"]["components"] == 2 and prov["network"]["unconnected_roads"][0]["road_id"] == "road-g"
 
 
-@pytest.mark.skipif(not (settings.TRACED_DIR / "roads.geojson").exists()
-                    or not (settings.TRACED_DIR / "campuses.geojson").exists(),
+@pytest.mark.skipif(not (settings.traced_dir() / "roads.geojson").exists()
+                    or not (settings.traced_dir() / "campuses.geojson").exists(),
                     reason="the traced layers are not present")
 def test_cli_on_embedded_layers(tmp_path, capsys):
     code = cli.main(["-q", "analyse", "--out", str(tmp_path), "--grid-m", "200"])

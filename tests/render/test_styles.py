@@ -14,7 +14,7 @@ EXPECTED_MAPS = {"overview", "zhigu", "silicon_lanes", "corridor", "proximity", 
 def test_project_style_file_defines_every_map_with_styled_layers():
     styles = load_styles()
     assert EXPECTED_MAPS <= set(styles.maps)
-    raw = yaml.safe_load(settings.MAP_STYLE_FILE.read_text(encoding="utf-8"))
+    raw = yaml.safe_load(settings.map_style_file().read_text(encoding="utf-8"))
     for name, spec in styles.maps.items():
         assert len(spec.layers) == len(raw["maps"][name]["layers"])
         for entry in spec.layers:

@@ -35,7 +35,6 @@ def osm_dir(tmp_path, monkeypatch):
     """A private OSM cache (and osmnx HTTP cache) for one test."""
     folder = tmp_path / "osm"
     monkeypatch.setattr(settings, "OSM_DIR", folder)
-    monkeypatch.setattr(settings, "OSM_CACHE_DIR", folder / "cache")
     return folder
 
 
@@ -113,8 +112,6 @@ def layer_set(tmp_path, monkeypatch):
     """Point the toolkit at a synthetic source set and a private build folder."""
     root = write_layer_set(tmp_path / "layers")
     monkeypatch.setattr(settings, "LAYERS_DIR", root)
-    monkeypatch.setattr(settings, "TRACED_DIR", root / "traced")
-    monkeypatch.setattr(settings, "ADMIN_DIR", root / "admin")
     monkeypatch.setattr(settings, "BUILD_DIR", tmp_path / "build")
     return root
 
