@@ -79,3 +79,11 @@ class StageReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+
+class FigureTableError(CorridorError, ValueError):
+    """The figure table (``layers/figures.csv``) or the assumptions table is malformed or disagrees with the layers."""
+
+
+class CatalogueError(CorridorError, ValueError):
+    """The layer catalogue (``layers/catalogue.yml``) is missing or malformed."""

