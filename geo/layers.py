@@ -59,10 +59,11 @@ def load_layer_sources(name: str, *, layers_dir: Path | None = None,
 
 def figure_table(layers_dir: Path | None = None) -> pd.DataFrame:
     """The figure table beside the sources in ``layers_dir`` (an empty table when a custom
-    source folder has none; the committed ``layers/figures.csv`` must exist)."""
+    source folder (not the repository's ``layers/``) has none; the committed ``layers/figures.csv``
+    must exist)."""
     base = Path(layers_dir) if layers_dir else Path(settings.LAYERS_DIR)
     path = base / settings.figures_file().name
-    if not path.exists() and base.resolve() != Path(settings.LAYERS_DIR).resolve():
+    if not path.exists() and base.resolve() != (Path(settings.REPO_ROOT) / "layers").resolve():
         log.info("no %s in %s: the layers carry no document figures", path.name, base)
         return empty_figure_table()
     from geo.registry import load_documents
@@ -121,9 +122,14 @@ def load_all_sources(
     """Load and validate every layer (or those in ``names``); ids must be unique across them."""
     layers: dict[str, gpd.GeoDataFrame] = {}
     seen: dict[str, str] = {}
-    figures = figure_table(layers_dir)
+    figures = None
     for name in tqdm(list(names or layer_names()), desc="validating layers", unit="layer", disable=not progress):
-        gdf = load_layer_sources(name, layers_dir=layers_dir, figures=figures)
+        if figures is None:  # after the first layer's sources, so that a broken source is reported first
+            gdf = load_layer_sources(name, layers_dir=layers_dir, figures=empty_figure_table())
+            figures = figure_table(layers_dir)
+            gdf = join_figures({name: gdf}, figures, check_subjects=False)[name]
+        else:
+            gdf = load_layer_sources(name, layers_dir=layers_dir, figures=figures)
         for fid in gdf["id"]:
             if fid in seen:
                 raise LayerValidationError(
@@ -131,7 +137,8 @@ def load_all_sources(
                 )
             seen[fid] = name
         layers[name] = gdf
-    check_figure_subjects(figures, layers)
+    if figures is not None:
+        check_figure_subjects(figures, layers)
     return layers
 
 

@@ -5,7 +5,7 @@ import sys
 
 import geopandas as gpd
 
-from geo import cli
+from geo import cli, settings
 
 
 def test_help_lists_subcommands(capsys):
@@ -32,6 +32,8 @@ def test_bad_layer_input_exits_1_with_the_file_named(tmp_path, monkeypatch):
     (layers / "traced").mkdir(parents=True)
     (layers / "admin").mkdir()
     (layers / "admin" / "cities.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    for meta in (settings.catalogue_file(), settings.documents_file()):
+        (layers / meta.name).write_bytes(meta.read_bytes())
     proc = subprocess.run(
         [sys.executable, "-m", "geo.cli", "-q", "layers", "--out", str(tmp_path / "out")],
         capture_output=True, text=True, env={**__import__("os").environ, "CORRIDOR_LAYERS_DIR": str(layers)},

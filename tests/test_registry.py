@@ -3,6 +3,8 @@ layers, and plausibility of the citywide traced layers (issue 5)."""
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,6 +16,7 @@ from shapely.geometry import Point
 from geo import settings
 from geo.commands.coverage import render_html
 from geo.errors import RegistryError
+from geo.figures import load_figures
 from geo.layers import LAYER_SPECS, build_layers
 from geo.registry import (
     check_against_texts,
@@ -59,15 +62,16 @@ def test_coverage_on_synthetic_registry(synthetic):
     documents, registry, _, layers = synthetic
     table = coverage(registry, documents=documents, layers=layers).set_index("document")
     a = table.loc["doc_a"]
-    # 甲园区, 乙大厦, 丙实验室 (within) mapped; 一主三轴 not locatable; 北京 out of scope; 戊湖 missing
-    assert (a["named"], a["mapped"], a["mapped_within"]) == (6, 3, 1)
+    # 甲园区, 乙大厦 mapped; 丙实验室 only within a containing feature (never counted as mapped);
+    # 一主三轴 not locatable; 北京 out of scope; 戊湖 missing
+    assert (a["named"], a["mapped"], a["within"]) == (6, 2, 1)
     assert (a["not_locatable"], a["out_of_scope"], a["missing"], a["locatable"]) == (1, 1, 1, 4)
-    assert a["share_mapped"] == pytest.approx(3 / 4)
+    assert a["share_mapped"] == pytest.approx(2 / 4)
     b = table.loc["doc_b"]  # mapped to an id that is not in the layers -> missing
     assert (b["named"], b["mapped"], b["missing"], b["share_mapped"]) == (1, 0, 1, 0)
     total = table.loc["total"]
-    assert (total["named"], total["mapped"], total["missing"]) == (7, 3, 2)
-    assert total["share_mapped"] == pytest.approx(3 / 5)
+    assert (total["named"], total["mapped"], total["within"], total["missing"]) == (7, 2, 1, 2)
+    assert total["share_mapped"] == pytest.approx(2 / 5)
     # without layers the registry's own claim counts
     no_layers = coverage(registry, documents=documents).set_index("document")
     assert no_layers.loc["doc_b", "mapped"] == 1 and no_layers.loc["doc_b", "share_mapped"] == 1
@@ -89,7 +93,7 @@ def test_names_and_locators_checked_against_texts(synthetic):
     wrong = registry.places[0] | {"name_zh": "甲公园"}
     moved = registry.places[1] | {"locator": {"section": "第二节", "para": 1}}
     matched = registry.places[0] | {"name_zh": "甲园区（东湖）", "match": "甲园区"}
-    bad = type(registry)(places=[wrong, moved, matched], figures=[])
+    bad = type(registry)(places=[wrong, moved, matched])
     problems = check_against_texts(bad, texts, documents=documents)
     assert len(problems) == 2
     assert "'甲公园' does not occur" in problems[0]
@@ -150,7 +154,7 @@ def test_real_registry_agrees_with_documents(real_registry, documents):
 
 
 def test_real_registry_every_entry_cites_a_known_document(real_registry, documents):
-    for entry in real_registry.places + real_registry.figures:
+    for entry in real_registry.places:
         assert entry["document"] in documents, entry
 
 
@@ -173,16 +177,25 @@ def test_new_layers_built_with_figures(built_layers):
         gdf = built_layers[name]
         assert len(gdf) and gdf.crs.to_epsg() == 4326
         assert (gdf["uncertainty_m"] > 0).all() and gdf["source_detail"].str.len().gt(40).all()
-    belts = built_layers["citywide_belts"].set_index("id")
-    hust = belts.loc["belt-hust-ehtz"]
-    assert hust["high_growth_firms_target_3y_count"] == 500
-    assert hust["rd_firms_target_3y_count"] == 1000
-    assert hust["researchers_target_3y_persons"] == 100000
     chegu = built_layers["citywide_corridors"].set_index("id").loc["corridor-chegu"]
-    assert chegu["supply_chain_circle_area_m2"] == 800 * 1_000_000
     assert "洪湖" in chegu["linked_outside_wuhan"] and "蔡甸" in chegu["linked_districts"]
-    # a figure's citation carries a section locator
-    assert '"section"' in hust["figures_json"]
+
+
+def test_built_features_carry_exactly_their_rows_of_the_figure_table(built_layers):
+    """Every figure-table row about a feature arrives on that feature, with its value, unit and locator."""
+    table = load_figures()
+    about_features = table[table["subject_id"] != ""]
+    assert len(about_features)
+    for row in about_features.to_dict("records"):
+        feature = built_layers[row["subject_layer"]].set_index("id").loc[row["subject_id"]]
+        carried = {f["id"]: f for f in json.loads(feature["figures_json"])}
+        fig = carried[row["id"]]
+        assert (fig["value"], fig["unit"], fig.get("original", "")) == (row["value"], row["unit"], row["original"])
+        assert fig.get("section", "") == row["section"] and fig.get("ref", "") == row["document"]
+    for name, gdf in built_layers.items():
+        for fid, text in zip(gdf["id"], gdf["figures_json"], strict=True):
+            for fig in json.loads(text or "[]"):
+                assert fig["id"] in set(about_features["id"]), (name, fid, fig["id"])
 
 
 def test_science_city_area_is_the_planned_100_km2(built_layers):

@@ -13,6 +13,7 @@ import shapely
 
 from geo import crs, settings
 from geo.errors import LayerValidationError
+from geo.figures import FIGURE_COLUMNS
 from geo.layers import LAYER_SPECS, build_layers
 from geo.schema import validate_layer
 
@@ -22,8 +23,6 @@ def campus(fid, lon, lat, size=0.004, **extra):
         "id": fid, "name_zh": f"测试校区{fid}", "name_en": f"Test campus {fid}", "kind": "campus",
         "source": "traced", "source_detail": "test fixture square", "uncertainty_m": 50,
         "ref": "zhigu_report_2021",
-        "figures": [{"name": "floor_area_target", "value": 220000, "unit": "m2", "original": "约22万方",
-                     "ref": "zhigu_report_2021"}],
     }
     props.update(extra)
     ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
@@ -34,7 +33,6 @@ def site(fid, lon, lat):
     props = {
         "id": fid, "name_zh": f"测试点{fid}", "name_en": f"Test site {fid}", "kind": "building",
         "source": "traced", "source_detail": "test fixture point", "uncertainty_m": 100, "ref": None,
-        "figures": [],
     }
     return {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
 
@@ -59,7 +57,18 @@ def layers_dir(tmp_path):
     write(base / "traced" / "sites.geojson", collection([site("s-a", 114.37, 30.54)]))
     write(base / "traced" / "sites_zhigu.geojson", collection([site("s-b", 114.35, 30.53)]))
     write(base / "traced" / "sites_lanes.geojson", collection([site("s-c", 114.33, 30.52)]))
+    write(base / "figures.csv", FIGURES_CSV)
+    (base / "documents.yml").write_bytes(settings.documents_file().read_bytes())
+    (base / "catalogue.yml").write_bytes(settings.catalogue_file().read_bytes())
     return base
+
+
+#: One figure about campus c-a, in the figure table's form.
+FIGURES_CSV = (
+    ",".join(FIGURE_COLUMNS) + "\n"
+    "zhigu_report_2021:c-a:floor_area_target,zhigu_report_2021,一、基本情况,2,campuses,c-a,测试校区c-a,place,"
+    "floor_area_target,floor_area,target,220000,m2,约22万方,22,万方,3-5 years from 2021-06,2024,2026,document,\n"
+)
 
 
 NAMES = ("campuses", "sites")
@@ -153,7 +162,7 @@ def test_declared_chinese_system_is_converted_to_wgs84(system, layers_dir, tmp_p
 
 def test_in_memory_layer_without_crs_is_refused():
     gdf = gpd.GeoDataFrame(
-        [{k: v for k, v in campus("c-a", 114.36, 30.53)["properties"].items() if k != "figures"}],
+        [dict(campus("c-a", 114.36, 30.53)["properties"])],
         geometry=[shapely.box(114.36, 30.53, 114.37, 30.54)],
     )
     with pytest.raises(LayerValidationError, match="no CRS"):
@@ -161,3 +170,12 @@ def test_in_memory_layer_without_crs_is_refused():
     ok = validate_layer(gdf.set_crs(4326), LAYER_SPECS["campuses"])
     assert ok.crs.to_epsg() == 4326 and ok.loc[0, "layer"] == "campuses"
     assert settings.STORAGE_CRS == "EPSG:4326"
+
+
+def test_figures_in_a_source_geojson_are_refused_with_where_they_belong(layers_dir, tmp_path):
+    """A figure typed into a traced feature is refused: the figure table is its one place."""
+    doc = collection([campus("c-a", 114.36, 30.53, figures=[{"name": "x", "value": 1, "unit": "count"}])])
+    write(layers_dir / "traced" / "campuses.geojson", doc)
+    with pytest.raises(LayerValidationError, match=r"campuses\.geojson.*'c-a'.*layers/figures\.csv"):
+        build_layers(names=NAMES, layers_dir=layers_dir, out_dir=tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()

@@ -61,7 +61,7 @@ def pbf_fixture(tmp_path_factory) -> Path:
 
 def _feature(fid, name_zh, name_en, kind, geom, source="traced", **extra):
     props = {"id": fid, "name_zh": name_zh, "name_en": name_en, "kind": kind, "source": source,
-             "source_detail": "synthetic test feature", "uncertainty_m": 50, "ref": None, "figures": []}
+             "source_detail": "synthetic test feature", "uncertainty_m": 50, "ref": None}
     props.update(extra)
     return {"type": "Feature", "properties": props, "geometry": json.loads(gpd.GeoSeries([geom]).to_json())[
         "features"][0]["geometry"]}
@@ -104,6 +104,9 @@ def write_layer_set(root: Path) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps({"type": "FeatureCollection", "name": spec.name, "coordinate_system": "WGS-84",
                                         "features": feats}, ensure_ascii=False), encoding="utf-8")
+    # a layer folder describes itself: its catalogue and the documents its features may cite
+    for meta in (settings.catalogue_file(), settings.documents_file()):
+        (root / meta.name).write_bytes(meta.read_bytes())
     return root
 
 
