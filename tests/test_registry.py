@@ -4,7 +4,6 @@ layers, and plausibility of the citywide traced layers (issue 5)."""
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import geopandas as gpd
