@@ -188,8 +188,6 @@ POINT_ZONE_LAYERS = (
     "zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts", "cities",
     "citywide_belts", "citywide_corridors", "science_city",
 )
-#: Firm figures the documents give for zones but which no layer carries as a figure column.
-FIRM_TARGETS_FILE = Path(__file__).resolve().parent / "data" / "firm_targets.yml"
 #: Nearest-campus distances are binned for the per-zone median/p90 (bins sum exactly across
 #: chunks and Dask partitions): (upper limit m, bin width m) from 0 upwards; beyond the last
 #: limit everything falls in one overflow bin.

@@ -38,7 +38,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import shapely
-import yaml
 from tqdm.auto import tqdm
 
 from geo import settings
@@ -46,7 +45,6 @@ from geo.errors import CoordinateSystemError
 from geo.io import read_layer, write_geopackage, write_json, write_text
 from geo.points.arrow import geometry_xy, lonlat_to_metric, wkb_point_xy
 from geo.points.importer import in_box, is_storage_crs, read_points_metadata
-from geo.schema import figures_of
 from geo.units import area_m2, m2_to_km2
 
 log = logging.getLogger(__name__)
@@ -488,67 +486,47 @@ def _targets_against(targets: pd.DataFrame | None, zones: gpd.GeoDataFrame, part
 # --- the documents' firm figures ---------------------------------------------------------------------
 
 
-def _layer_figures(gdf: gpd.GeoDataFrame) -> list[tuple[str, dict]]:
-    out = []
-    for _, row in gdf.iterrows():  # a handful of features, not points
-        out += [(str(row["id"]), f) for f in figures_of(row)]
-    return out
-
-
-def _is_firm_figure(fig: dict) -> bool:
-    # figures about the whole district a zone sits in (智谷's "high_tech_firms_district") are not
-    # the zone's own, so they are not set against the zone's count
-    name = fig.get("name", "")
-    return fig.get("unit") == "count" and "firm" in name and not name.endswith("_district")
+def _is_firm_figure(row: Mapping) -> bool:
+    """A count of firms (the figure table names them ``firms``, ``high_tech_firms_…`` …)."""
+    return row["quantity"] == "count" and "firm" in row["name"]
 
 
 def firm_targets(zones: Mapping[str, gpd.GeoDataFrame] | None = None, *,
-                 fallback: str | Path | None = None) -> pd.DataFrame:
-    """The documents' firm figures for each zone: from the layers' figures, then the fallback table.
+                 figures: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The documents' firm figures for each zone, from the figure table (``layers/figures.csv``).
 
-    A layer figure counts when its unit is ``count`` and its name speaks of firms; a
-    silicon-lane corridor (``<lane>-corridor``) takes the figures of its lane.  Entries of
-    ``geo/data/firm_targets.yml`` fill in figures no layer carries yet (a layer figure of
-    the same zone and name wins).
+    A figure counts when it is a count of firms whose subject is one of the zones; a
+    silicon-lane corridor (``<lane>-corridor``) takes the figures of its lane.  Figures
+    about a whole district are set only against that district, never against a zone in it.
 
     Returns
     -------
     DataFrame: zone_layer, zone_id, figure, figure_kind (``target`` or ``reported``),
-    figure_count, figure_text, ref, source (``layer`` or ``firm_targets.yml``).
+    figure_count, figure_text, ref, horizon, figure_id.
     """
-    fallback = settings.FIRM_TARGETS_FILE if fallback is None else fallback
-    from geo.layers import load_layers
+    from geo.figures import load_figures
 
     if zones is None:
+        from geo.layers import load_layers
+
         zones = load_layers(*settings.POINT_ZONE_LAYERS)
+    table = load_figures() if figures is None else figures
+    ids = {layer: set(gdf["id"]) for layer, gdf in zones.items()}
     rows = []
-    for layer, gdf in zones.items():
-        found = _layer_figures(gdf)
-        if layer == "silicon_lane_corridors":
-            try:
-                lanes = load_layers("silicon_lanes")["silicon_lanes"]
-            except Exception:  # noqa: BLE001 - corridors without their centre lines: no inherited figures
-                lanes = None
-            if lanes is not None:
-                ids = set(gdf["id"])
-                found += [(f"{lid}-corridor", f) for lid, f in _layer_figures(lanes) if f"{lid}-corridor" in ids]
-        for zid, fig in found:
-            if _is_firm_figure(fig):
-                rows.append({"zone_layer": layer, "zone_id": zid, "figure": fig["name"],
-                             "figure_kind": "target" if "target" in fig["name"] else "reported",
-                             "figure_count": float(fig["value"]), "figure_text": fig.get("original", ""),
-                             "ref": fig.get("ref", ""), "source": "layer"})
-    have = {(r["zone_id"], r["figure"]) for r in rows}
-    if fallback and Path(fallback).exists():
-        table = yaml.safe_load(Path(fallback).read_text(encoding="utf-8")) or {}
-        for fig in table.get("firm_figures", []):
-            if fig["zone_layer"] in zones and (fig["zone_id"], fig["name"]) not in have:
-                rows.append({"zone_layer": fig["zone_layer"], "zone_id": fig["zone_id"], "figure": fig["name"],
-                             "figure_kind": fig.get("kind", "target"), "figure_count": float(fig["value"]),
-                             "figure_text": fig.get("original", ""), "ref": fig.get("ref", ""),
-                             "source": Path(fallback).name})
+    for row in table.to_dict("records"):
+        if not _is_firm_figure(row) or not row["subject_id"]:
+            continue
+        zone = (row["subject_layer"], row["subject_id"])
+        if row["subject_layer"] == "silicon_lanes":
+            zone = ("silicon_lane_corridors", f"{row['subject_id']}-corridor")
+        if zone[1] not in ids.get(zone[0], ()):
+            continue
+        rows.append({"zone_layer": zone[0], "zone_id": zone[1], "figure": row["name"],
+                     "figure_kind": "target" if row["status"] == "target" else "reported",
+                     "figure_count": float(row["value"]), "figure_text": row["original"],
+                     "ref": row["document"], "horizon": row["horizon"], "figure_id": row["id"]})
     return pd.DataFrame(rows, columns=["zone_layer", "zone_id", "figure", "figure_kind", "figure_count",
-                                       "figure_text", "ref", "source"])
+                                       "figure_text", "ref", "horizon", "figure_id"])
 
 
 # --- the in-memory engine ----------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -13,6 +11,7 @@ import shapely
 
 from geo import settings
 from geo.errors import CoordinateSystemError
+from geo.figures import FIGURE_COLUMNS, empty_figure_table
 from geo.points import firm_targets, zone_figures
 from geo.points.zones import ALL_ZONE_ID, distance_bin_edges, histogram_quantile
 
@@ -46,8 +45,6 @@ def hand_made():
     """
     zones = gpd.GeoDataFrame({
         "id": ["zone-a", "zone-b"], "name_zh": ["甲", "乙"], "name_en": ["A", "B"],
-        "figures_json": [json.dumps([{"name": "firms_target_3_5y", "value": 10, "unit": "count",
-                                      "original": "约10家", "ref": "doc"}]), "[]"],
     }, geometry=[_lonlat_poly(X0, Y0, X0 + 1000, Y0 + 1000), _lonlat_poly(X0 + 2000, Y0, X0 + 4000, Y0 + 500)],
         crs=settings.STORAGE_CRS)
     campuses = gpd.GeoDataFrame({"id": ["campus-1"], "name_zh": ["校"]},
@@ -59,10 +56,19 @@ def hand_made():
     points = gpd.GeoDataFrame({"sector": ["a", "a", "b", None, "b", "b", "b", "a"]},
                               geometry=_points(np.column_stack([X0 + dist, Y0 + heights])),
                               crs=settings.STORAGE_CRS)
-    return {"zones": {"test_zones": zones}, "campuses": campuses, "iso": iso, "points": points, "dist": dist}
+    # one firm target about zone A, in the figure table's form
+    figures = empty_figure_table()
+    figures.loc[0] = {c: "" for c in FIGURE_COLUMNS} | {
+        "id": "doc:zone-a:firms_target_3_5y", "document": "doc", "subject_layer": "test_zones", "subject_id": "zone-a",
+        "name": "firms_target_3_5y", "quantity": "count", "status": "target", "value": 10.0, "unit": "count",
+        "original": "约10家", "kind": "document", "scope": "zone"}
+    targets = firm_targets({"test_zones": zones}, figures=figures)
+    return {"zones": {"test_zones": zones}, "campuses": campuses, "iso": iso, "points": points, "dist": dist,
+            "targets": targets}
 
 
 def _figures(hand_made, points=None, **kw):
+    kw.setdefault("targets", hand_made["targets"])
     return zone_figures(points if points is not None else hand_made["points"], zones=hand_made["zones"],
                         campuses=hand_made["campuses"], isochrones=hand_made["iso"], category="sector", **kw)
 
@@ -135,20 +141,27 @@ def test_histogram_quantile_matches_numpy_on_random_distances():
         assert histogram_quantile(hist, q, edges) == np.floor(np.quantile(d, q, method="inverted_cdf"))
 
 
-def test_firm_targets_of_the_real_layers():
-    t = firm_targets().set_index(["zone_id", "figure"])
-    # 智谷: 400 firms in 3-5 years, 1,000 in 5-10 (zhigu_report_2021), from the layer's own figures
-    assert t.loc[("zhigu", "firms_target_3_5y"), "figure_count"] == 400
-    assert t.loc[("zhigu", "firms_target_5_10y"), "figure_count"] == 1000
-    assert t.loc[("zhigu", "firms_target_3_5y"), "figure_kind"] == "target"
-    # 南湖硅巷 400+ (on the lane's centre line, carried to its corridor), 武昌 10,000, 环华科大 500 + 1,000
-    assert t.loc[("lane-nanhu-corridor", "science_firms"), "figure_count"] == 400
-    assert t.loc[("district-wuchang", "digital_economy_core_firms"), "figure_count"] == 10_000
-    hust = t.xs("belt-hust-ehtz")["figure_count"]  # 环华科大创新发展带 (东湖高新区), wuhan_innovation_2026
-    assert sorted(hust) == [500, 1000]
-    assert "belt-hust-cug" not in t.index.get_level_values(0)  # the 2024 Hongshan belt has no firm target
-    # the district-wide figure attached to 智谷 is not set against 智谷's own count
-    assert ("zhigu", "high_tech_firms_district") not in t.index
+def test_firm_targets_are_the_tables_firm_counts_on_their_own_subjects():
+    """Every firm count of the figure table about a zone arrives on that zone (a lane's on its
+    corridor), with the table's value, kind and quote; nothing else arrives."""
+    from geo.figures import load_figures
+
+    table = load_figures()
+    firms = table[(table["quantity"] == "count") & table["name"].str.contains("firm") & (table["subject_id"] != "")]
+    t = firm_targets()
+    got = t.set_index("figure_id")
+    zone_layers = set(settings.POINT_ZONE_LAYERS) | {"silicon_lanes"}
+    expected = firms[firms["subject_layer"].isin(zone_layers)]
+    assert len(expected) and set(got.index) == set(expected["id"])
+    for row in expected.to_dict("records"):
+        hit = got.loc[row["id"]]
+        zone_id = row["subject_id"] + ("-corridor" if row["subject_layer"] == "silicon_lanes" else "")
+        assert hit["zone_id"] == zone_id and hit["figure_count"] == row["value"]
+        assert hit["figure_kind"] == ("target" if row["status"] == "target" else "reported")
+        assert hit["figure_text"] == row["original"] and hit["ref"] == row["document"]
+    # a district's figure stays on the district: no zone inside it carries it
+    district_rows = set(firms.loc[firms["subject_layer"] == "districts", "id"])
+    assert set(t.loc[t["zone_layer"] != "districts", "figure_id"]).isdisjoint(district_rows)
 
 
 def test_a_geoparquet_not_in_wgs84_is_refused(hand_made, tmp_path):
