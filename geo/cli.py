@@ -19,7 +19,7 @@ from geo.errors import CorridorError
 log = logging.getLogger("corridor")
 
 #: Order in which subcommands are listed in ``--help`` (others follow alphabetically).
-_ORDER = ("all", "layers", "osm", "analyse", "zonal", "maps", "export", "coverage", "points")
+_ORDER = ("all", "layers", "audit", "osm", "analyse", "zonal", "maps", "export", "coverage", "points")
 
 
 def build_parser() -> argparse.ArgumentParser:

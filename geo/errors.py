@@ -87,3 +87,7 @@ class FigureTableError(CorridorError, ValueError):
 
 class CatalogueError(CorridorError, ValueError):
     """The layer catalogue (``layers/catalogue.yml``) is missing or malformed."""
+
+
+class AnchorError(CorridorError, ValueError):
+    """The reference anchor table (``layers/anchors.csv``) is malformed or names an unknown feature."""

@@ -1,60 +1,101 @@
-"""Positional accuracy of the traced and admin layers against independent WGS-84 anchors.
+"""Positional accuracy of the layers against independent anchors (layers/anchors.csv, geo.audit).
 
-Every row of tests/data/anchors/wuhan_anchors.csv is one relation (within_m, inside,
-outside, in_district, on_boundary; see scripts/audit_traced_positions.py).  A relation
-holds when the measured distance (UTM 50N) is within the relation's own tolerance N plus
-the feature's stated ``uncertainty_m``.
+Every row is one relation (within_m, inside, outside, in_district, on_boundary).  A relation
+holds when the measured distance (UTM 50N) is within the relation's own tolerance plus the
+feature's stated ``uncertainty_m``: a stated uncertainty must cover the true error.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
+import numpy as np
+import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("audit_traced_positions",
-                                               ROOT / "scripts" / "audit_traced_positions.py")
-audit = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = audit
-_spec.loader.exec_module(audit)
+from geo import cli, settings
+from geo.audit import audit, load_anchors, parse_relation
+from geo.crs import convert_coords
+from geo.errors import AnchorError
 
-ROWS = audit.load_anchors()
-
-
-@pytest.fixture(scope="module")
-def features(built_layers_dir):
-    return audit.load_features(built_layers_dir)
+ANCHORS = load_anchors()
 
 
 def test_anchor_table_is_well_formed():
-    cols = {"name_zh", "lon", "lat", "system", "source", "what_it_anchors", "relation"}
-    assert cols <= set(ROWS[0])
-    for r in ROWS:
-        assert r["system"] == "WGS-84"
-        assert 113.5 < r["lon"] < 115.2 and 29.9 < r["lat"] < 31.4, r["name_zh"]
-        assert r["source"].strip(), r["name_zh"]
-        audit.parse_relation(r["relation"])
+    assert len(ANCHORS) >= 30
+    assert ANCHORS["source"].str.strip().ne("").all()
+    inside = ANCHORS["lon_wgs84"].between(113.5, 115.2) & ANCHORS["lat_wgs84"].between(29.9, 31.4)
+    assert inside.all(), ANCHORS.loc[~inside, "name_zh"].tolist()
+    for rel in ANCHORS["relation"]:
+        parse_relation(rel)
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[f"{r['name_zh']}:{r['relation']}" for r in ROWS])
-def test_anchor_relation_holds(row, features):
-    res = audit.evaluate(row, features)
-    assert res.passed, (
-        f"{row['name_zh']} {row['relation']}: measured {res.measured_m:.0f} m > allowed "
-        f"{res.allowed_m:.0f} m (tolerance {res.offset_m:.0f} m + uncertainty_m)")
+@pytest.fixture(scope="module")
+def result(real_layers):
+    return audit(ANCHORS, real_layers)
 
 
-def test_admin_conversion_fits_anchors_better_than_raw_amap(features):
-    """The committed districts (Amap GCJ-02 converted to WGS-84) must fit the district anchors
-    at least as well as the unconverted boundaries, and fit the boundary anchors better."""
-    adm = audit.admin_hypotheses(ROWS, features)
-    assert adm
-    conv_ok = sum(c.passed for _, c, _ in adm)
-    raw_ok = sum(u.passed for _, _, u in adm)
-    assert conv_ok == len(adm)
-    assert conv_ok >= raw_ok
-    bd = [(c, u) for _, c, u in adm if c.kind == "on_boundary"]
-    assert sum(c.measured_m for c, _ in bd) < sum(u.measured_m for _, u in bd)
+@pytest.mark.parametrize("i", range(len(ANCHORS)), ids=[f"{a}:{r}" for a, r in zip(ANCHORS["name_zh"], ANCHORS["relation"], strict=True)])
+def test_anchor_relation_holds(i, result):
+    r = result.iloc[i]
+    assert r["passed"], (f"{r['anchor']} {r['relation']}: measured {r['measured_m']:.0f} m > allowed "
+                         f"{r['allowed_m']:.0f} m (tolerance {r['tolerance_m']:.0f} m + uncertainty_m)")
+
+
+def test_a_gcj02_anchor_is_converted_when_read(tmp_path):
+    """An anchor given in GCJ-02 lands on the same WGS-84 position as its WGS-84 twin."""
+    row = ANCHORS.iloc[0]
+    glon, glat = convert_coords(np.array([row["lon_wgs84"]]), np.array([row["lat_wgs84"]]), src="wgs84", dst="gcj02")
+    twin = pd.read_csv(settings.anchors_file(), dtype=str, keep_default_na=False).iloc[[0]].assign(
+        lon=f"{glon[0]:.9f}", lat=f"{glat[0]:.9f}", system="GCJ-02")
+    path = tmp_path / "anchors.csv"
+    twin.to_csv(path, index=False)
+    back = load_anchors(path).iloc[0]
+    assert back["lon_wgs84"] == pytest.approx(row["lon_wgs84"], abs=1e-7)
+    assert back["lat_wgs84"] == pytest.approx(row["lat_wgs84"], abs=1e-7)
+
+
+def test_audit_fails_a_feature_that_claims_more_accuracy_than_it_has(real_layers):
+    """Shrink a feature's stated uncertainty below its measured offset: the audit must fail it."""
+    r = audit(ANCHORS, real_layers)
+    worst = r[r["relation"].str.startswith("within_m")].sort_values("measured_m").iloc[-1]
+    fid = worst["feature_ids"].split("|")[0]
+    layers = {n: g.assign(uncertainty_m=np.where(g["id"] == fid, 1.0, g["uncertainty_m"])) for n, g in real_layers.items()}
+    r2 = audit(ANCHORS, layers).set_index(["anchor", "relation"])
+    assert not r2.loc[(worst["anchor"], worst["relation"]), "passed"]
+    assert worst["measured_m"] > worst["tolerance_m"] + 1.0
+
+
+def test_admin_conversion_fits_anchors_better_than_raw_amap(real_layers):
+    """The committed districts (Amap GCJ-02 converted to WGS-84) fit the district anchors at least
+    as well as the unconverted boundaries, and fit the boundary anchors better."""
+    from geo.audit import admin_fit
+
+    adm = admin_fit(ANCHORS, real_layers)
+    assert len(adm)
+    assert adm["converted_passed"].all()
+    assert adm["converted_passed"].sum() >= adm["unconverted_passed"].sum()
+    bd = adm[adm["kind"] == "on_boundary"]
+    assert bd["converted_m"].sum() < bd["unconverted_m"].sum()
+
+
+def test_unknown_feature_or_bad_relation_is_a_clear_error(tmp_path, real_layers):
+    bad = pd.read_csv(settings.anchors_file(), dtype=str, keep_default_na=False).iloc[[0]]
+    path = tmp_path / "anchors.csv"
+    bad.assign(relation="within_m:60:no-such-feature").to_csv(path, index=False)
+    with pytest.raises(AnchorError, match="no-such-feature"):
+        audit(load_anchors(path), real_layers)
+    bad.assign(relation="near:no-such").to_csv(path, index=False)
+    with pytest.raises(AnchorError, match=r"line 2 .*relation 'near:no-such'"):
+        load_anchors(path)
+
+
+def test_cli_audit_exits_1_when_an_anchor_lies_beyond_the_stated_uncertainty(tmp_path, capsys):
+    path = tmp_path / "anchors.csv"
+    table = pd.read_csv(settings.anchors_file(), dtype=str, keep_default_na=False)
+    assert cli.main(["-q", "audit", "--anchors", str(settings.anchors_file())]) == 0
+    # move one point anchor 5 km east: it now lies far beyond any stated uncertainty
+    moved = table.iloc[[0]].assign(lon=str(float(table.iloc[0]["lon"]) + 0.05))
+    moved.to_csv(path, index=False)
+    assert cli.main(["audit", "--anchors", str(path), "--csv", str(tmp_path / "audit.csv")]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "0 of 1 anchor relations hold" in out
+    assert (tmp_path / "audit.csv").exists()
