@@ -116,6 +116,9 @@ def read_source_features(path: str | Path, *, layer: str | None = None) -> tuple
     if not isinstance(features, list) or not features:
         raise LayerValidationError("FeatureCollection has no features", path=path, layer=layer)
     declared = doc.get("coordinate_system")
+    if declared is None and _names_wgs84(doc.get("crs")):
+        # QGIS and GDAL rewrite the file on save: they drop our member but declare CRS84 / EPSG:4326
+        declared = "WGS-84"
     try:
         system = normalize_system(declared)
     except CoordinateSystemError as exc:
@@ -125,6 +128,17 @@ def read_source_features(path: str | Path, *, layer: str | None = None) -> tuple
             path=path, layer=layer,
         ) from None
     return features, system
+
+
+#: ``crs`` names (GeoJSON 2008 form, as QGIS/GDAL write it) that declare WGS-84 longitude/latitude.
+_WGS84_CRS_NAMES = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "urn:ogc:def:crs:EPSG::4326",
+                    "EPSG:4326", "CRS84")
+
+
+def _names_wgs84(crs) -> bool:
+    """Whether a GeoJSON ``crs`` member names WGS-84 (CRS84 or EPSG:4326)."""
+    name = ((crs or {}).get("properties") or {}).get("name") if isinstance(crs, dict) else None
+    return isinstance(name, str) and name.strip() in _WGS84_CRS_NAMES
 
 
 def _check_properties(props, *, index: int, path, layer) -> None:

@@ -179,3 +179,18 @@ def test_figures_in_a_source_geojson_are_refused_with_where_they_belong(layers_d
     with pytest.raises(LayerValidationError, match=r"campuses\.geojson.*'c-a'.*layers/figures\.csv"):
         build_layers(names=NAMES, layers_dir=layers_dir, out_dir=tmp_path / "out", progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_layer_saved_by_qgis_gdal_builds_unchanged(layers_dir, tmp_path):
+    """QGIS (GDAL) rewrites a GeoJSON on save: it drops our coordinate_system member but declares
+    CRS84. Such a file must build, with the same features and geometry as before the save."""
+    src = layers_dir / "traced" / "campuses.geojson"
+    before = gpd.read_file(src)
+    before.to_file(tmp_path / "saved.geojson", driver="GeoJSON", engine="pyogrio")
+    saved = json.loads((tmp_path / "saved.geojson").read_text(encoding="utf-8"))
+    assert "coordinate_system" not in saved and "CRS84" in saved["crs"]["properties"]["name"]
+    src.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+    gpkg = build_layers(names=NAMES, layers_dir=layers_dir, out_dir=tmp_path / "out", progress=False)
+    after = gpd.read_file(gpkg, layer="campuses")
+    assert list(after["id"]) == list(before["id"])
+    assert after.geometry.geom_equals_exact(before.geometry, tolerance=1e-9).all()
