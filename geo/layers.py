@@ -52,9 +52,30 @@ def load_layer_sources(name: str, *, layers_dir: Path | None = None,
     parts = [load_source_layer(spec, base / rel) for rel in spec.sources]
     gdf = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=settings.STORAGE_CRS)
-    gdf = _join_attributes(name, gdf, base)
+    gdf = _measured(_join_attributes(name, gdf, base))
     figures = figure_table(base) if figures is None else figures
     return order_columns(join_figures({name: gdf}, figures, check_subjects=False)[name])
+
+
+#: Measured attributes are computed at build (UTM 50N), never stored in a source: they would go
+#: stale the moment someone edits the outline.
+MEASURED_COLUMNS = ("area_m2", "length_m")
+
+
+def _measured(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add ``area_m2`` (polygons) and ``length_m`` (lines), measured in UTM 50N."""
+    for col in MEASURED_COLUMNS:
+        if col in gdf.columns:
+            raise LayerValidationError(
+                f"source carries {col!r}; measured values are computed at build, remove it",
+                layer=str(gdf["layer"].iloc[0]) if len(gdf) else None,
+            )
+    metric = gdf.geometry.to_crs(settings.METRIC_CRS)
+    kinds = gdf.geometry.geom_type
+    out = gdf.copy()
+    out["area_m2"] = metric.area.where(kinds.isin(("Polygon", "MultiPolygon"))).round(1)
+    out["length_m"] = metric.length.where(kinds.isin(("LineString", "MultiLineString"))).round(1)
+    return out
 
 
 def figure_table(layers_dir: Path | None = None) -> pd.DataFrame:
