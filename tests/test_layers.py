@@ -10,6 +10,7 @@ import shapely
 from pyproj import Geod
 
 from geo import units
+from geo.figures import load_figures
 from geo.layers import LAYER_SPECS
 
 GEOD = Geod(ellps="WGS84")
@@ -41,20 +42,29 @@ def test_zhigu_area_within_ten_percent_of_documented_3_9_km2(real_layers):
     zhigu = by_id(real_layers["zhigu"]).loc["zhigu"]
     area_utm = units.area_m2(real_layers["zhigu"].set_index("id").geometry).loc["zhigu"] / 1e6
     area_geodesic = geodesic_area_km2(zhigu.geometry)
-    assert area_utm == pytest.approx(3.9, rel=0.10)
-    assert area_geodesic == pytest.approx(3.9, rel=0.10)
-    assert zhigu["land_area_m2"] == 3.9e6  # the document's figure is carried, in SI units
-    assert "3.9" in zhigu["land_area_text"]
+    documented = load_figures().set_index("id").loc["zhigu_report_2021:zhigu:land_area"]
+    assert documented["original"] == "总用地面积约为3.9平方公里" and documented["unit"] == "m2"
+    assert area_utm * 1e6 == pytest.approx(documented["value"], rel=0.10)
+    assert area_geodesic * 1e6 == pytest.approx(documented["value"], rel=0.10)
+    assert zhigu["land_area_m2"] == documented["value"]  # the document's figure is carried, in SI units
 
 
-def test_zhigu_targets_from_the_2021_report(real_layers):
-    zhigu = by_id(real_layers["zhigu"]).loc["zhigu"]
-    figures = {f["name"]: f for f in json.loads(zhigu["figures_json"])}
-    values = sorted(f["value"] for f in figures.values() if f["unit"] == "m2")
-    assert 220_000 in values and 500_000 in values
-    assert all(f["ref"] == "zhigu_report_2021" for f in figures.values())
-    site = by_id(real_layers["zhigu"]).loc["xiaohongshan-science-city"]
-    assert 110_000 in [f["value"] for f in json.loads(site["figures_json"])]
+def test_zhigu_targets_sit_on_the_subjects_their_sentences_name(real_layers):
+    """The report's 3-5-year targets are the core area's (核心区小洪山科学城将…); the 5-10-year ones the
+    whole 智谷's (该片区); each arrives on its own feature with its horizon."""
+    table = load_figures()
+    report = table[(table["document"] == "zhigu_report_2021") & (table["status"] == "target")]
+    short = report[report["horizon"].str.startswith("3-5 years")]
+    long = report[report["horizon"].str.startswith("5-10 years")]
+    assert set(short["quantity"]) >= {"floor_area", "count", "money"}
+    assert set(short["subject_id"]) == {"xiaohongshan-science-city"}
+    assert set(long["subject_id"]) == {"zhigu"}
+    assert (short["year_from"] == 2024).all() and (short["year_to"] == 2026).all()
+    for fid, rows in (("xiaohongshan-science-city", short), ("zhigu", long)):
+        carried = {f["id"] for f in json.loads(by_id(real_layers["zhigu"]).loc[fid, "figures_json"])}
+        assert set(rows["id"]) <= carried
+    zhigu_figs = json.loads(by_id(real_layers["zhigu"]).loc["zhigu", "figures_json"])
+    assert not {f["id"] for f in zhigu_figs} & set(short["id"])
 
 
 def test_admin_areas_match_their_source_polygons(real_layers):
