@@ -47,6 +47,7 @@ import yaml
 from geo import settings, units
 from geo.crs import to_metric, to_storage
 from geo.errors import CorridorError
+from geo.figures import value_m2
 from geo.schema import POLYGONAL
 
 #: Layers that hold zones, and the label each gets in ``zone_layer``.
@@ -327,6 +328,15 @@ def assumption_ids(land: pd.DataFrame, assumptions: pd.DataFrame, *, scenario: s
 # --- existing floor stock ------------------------------------------------------------------------------
 
 
+def coverage_share(zones: gpd.GeoDataFrame, coverage) -> np.ndarray:
+    """Share (0..1) of each zone's area inside ``coverage`` (a WGS-84 geometry; None covers nothing)."""
+    if coverage is None:
+        return np.zeros(len(zones))
+    zm = to_metric(zones, what="zones").geometry.to_numpy()
+    cover = gpd.GeoSeries([coverage], crs=settings.STORAGE_CRS).to_crs(settings.METRIC_CRS).iloc[0]
+    return shapely.area(shapely.intersection(zm, cover)) / shapely.area(zm)
+
+
 def floor_stock(zones: gpd.GeoDataFrame, buildings=None) -> pd.DataFrame:
     """Existing floor space of each zone from building footprints × storeys.
 
@@ -356,8 +366,7 @@ def floor_stock(zones: gpd.GeoDataFrame, buildings=None) -> pd.DataFrame:
     out["stock_source"] = ""
     if buildings is not None:
         zm = to_metric(zones, what="zones")
-        cover = gpd.GeoSeries([buildings.coverage], crs=settings.STORAGE_CRS).to_crs(settings.METRIC_CRS).iloc[0]
-        share = shapely.area(shapely.intersection(zm.geometry.to_numpy(), cover)) / zm.geometry.area.to_numpy()
+        share = coverage_share(zones, buildings.coverage)
         b = to_metric(buildings.buildings, what="buildings")
         points = gpd.GeoDataFrame({"floor_area_m2": b["floor_area_m2"].to_numpy()},
                                   geometry=b.geometry.representative_point().to_numpy(), crs=settings.METRIC_CRS)
@@ -395,11 +404,6 @@ def _year(value):
     return np.nan if _blank(value) else int(value)
 
 
-def _value_m2(row) -> float:
-    return float(row["value"]) * {"m2": 1.0, "km2": settings.M2_PER_KM2, "ha": settings.M2_PER_HA,
-                                  "mu": settings.M2_PER_MU}[row["unit"]]
-
-
 def target_horizons(figures: pd.DataFrame) -> pd.DataFrame:
     """Every floor-space and land target the documents give, with its horizon as calendar years.
 
@@ -411,7 +415,7 @@ def target_horizons(figures: pd.DataFrame) -> pd.DataFrame:
     sel = figures[(figures["status"] == "target") & figures["quantity"].isin(["floor_area", "land_area"])]
     rows = []
     for r in sel.to_dict("records"):
-        m2 = _value_m2(r)
+        m2 = value_m2(r)
         floor = r["quantity"] == "floor_area"
         rows.append({"figure_id": r["id"], "document": r["document"], "section": r["section"],
                      "para": r["para"], "subject_layer": r["subject_layer"], "subject_id": r["subject_id"],
@@ -455,7 +459,7 @@ def _figure_fields(r: dict, zones: gpd.GeoDataFrame) -> dict:
             "status": r["status"], "horizon": r.get("horizon", ""), "year_from": _year(r.get("year_from")),
             "year_to": _year(r.get("year_to")), "figure_original": r["original"],
             "figure_doc_value": r.get("doc_value", ""), "figure_doc_unit": r.get("doc_unit", ""),
-            "figure_note": r.get("note", ""), "figure_m2": _value_m2(r)}
+            "figure_note": r.get("note", ""), "figure_m2": value_m2(r)}
 
 
 def compare_floor(figs: pd.DataFrame, zones: gpd.GeoDataFrame, supply: pd.DataFrame, drivers: dict,
@@ -498,25 +502,29 @@ def compare_land(figs: pd.DataFrame, zones: gpd.GeoDataFrame, supply: pd.DataFra
 
     Each figure follows the first rule of the config's ``land_comparisons`` whose
     ``name_contains`` is in its name: the zone's land of the rule's ``classes`` (from OSM land
-    use only; without it the row says ``"unknown: no land-use data"``), or the zone's area.
+    use only; where the land-use data does not reach the zone the row says ``"unknown: no
+    land-use data"``, where it covers the zone in part the land is a lower bound), or the zone's area.
     """
     rows = []
     for r in figs[figs["quantity"] == "land_area"].to_dict("records"):
         rule = next((c for c in config.get("land_comparisons", []) if c["name_contains"] in r["name"]), None)
-        if rule is None:
-            continue
         z = supply.loc[r["zone_index"]]
-        if rule.get("zone"):
+        if rule is None:
+            rule = {"compared_with": ""}
+            value, status = np.nan, "unknown: no land-comparison rule for this figure (config land_comparisons)"
+        elif rule.get("zone"):
             value, status = float(z["area_m2"]), "computed"
-        elif land_source != "osm":
+        elif land_source != "osm" or not z["land_coverage_pct"] > 0:
             value, status = np.nan, LAND_UNKNOWN
         else:
-            value, status = float(sum(z.get(f"land_{c}_m2", 0.0) for c in rule["classes"])), "computed"
+            value = float(sum(z.get(f"land_{c}_m2", 0.0) for c in rule["classes"]))
+            status = "computed" if z["land_coverage_pct"] >= 99.9 else \
+                f"lower bound: land-use data covers {z['land_coverage_pct']:.0f}% of the zone"
         rows.append({**_figure_fields(r, zones), "compared_with": rule["compared_with"], "scenario": "land",
                      "stock_m2": np.nan, "stock_status": "not used",
                      **{f"capacity_{case}_m2": np.nan for case in CASES},
                      "supply_low_m2": value, "supply_central_m2": value, "supply_high_m2": value,
-                     "supply_basis": f"land ({land_source} land classes)" if status == "computed" else status,
+                     "supply_basis": f"land: {rule['compared_with']} ({land_source})" if value == value else status,
                      "assumptions": "", "driver": "", "driver_class": "", "driver_share": np.nan,
                      "comparison": status})
     return rows
@@ -626,7 +634,7 @@ def flag_contradictions(comparison: pd.DataFrame, zones: gpd.GeoDataFrame, findi
 
 def land_supply(layers: dict[str, gpd.GeoDataFrame], *, figures: pd.DataFrame, assumptions: pd.DataFrame,
                 config: dict, findings: pd.DataFrame | None = None, landuse: gpd.GeoDataFrame | None = None,
-                buildings=None, far: dict | None = None, developable_share: dict | None = None):
+                landuse_coverage=None, buildings=None, far: dict | None = None, developable_share: dict | None = None):
     """The land-supply tables: one row per zone, and every figure against its zone's supply.
 
     Parameters
@@ -644,6 +652,9 @@ def land_supply(layers: dict[str, gpd.GeoDataFrame], *, figures: pd.DataFrame, a
         The documents' qualitative findings (:func:`load_findings`).
     landuse : GeoDataFrame, optional
         OSM land-use polygons; when given, land classes come from it instead of the traced layers.
+    landuse_coverage : shapely geometry, optional
+        WGS-84 area the land-use data covers (default: the bounding box of ``landuse``); a land
+        figure of a zone outside it is unknown, not zero (column ``land_coverage_pct``).
     buildings : geo.sources.buildings.BuildingData, optional
         Buildings for the existing floor stock; without them stock is unknown.
     far, developable_share : dict, optional
@@ -672,7 +683,10 @@ def land_supply(layers: dict[str, gpd.GeoDataFrame], *, figures: pd.DataFrame, a
     else:
         classes, land_source = traced_class_geometries(layers, config=config), "traced"
     land = land_by_class(zones, classes)
-    supply = pd.concat([zone_areas(zones), land.add_prefix("land_").add_suffix("_m2"),
+    if landuse is not None and landuse_coverage is None:
+        landuse_coverage = shapely.box(*to_storage(landuse, what="landuse").total_bounds) if len(landuse) else None
+    cover = coverage_share(zones, landuse_coverage) * 100.0 if landuse is not None else np.full(len(zones), np.nan)
+    supply = pd.concat([zone_areas(zones), pd.DataFrame({"land_coverage_pct": cover}, index=zones.index), land.add_prefix("land_").add_suffix("_m2"),
                         capacity(land, assumptions, scenarios=scenarios, default_scenario=config["default_scenario"]),
                         floor_stock(zones, buildings)], axis=1)
     drivers = {s: assumption_ids(land, assumptions, scenario=s) for s in scenarios}
@@ -731,6 +745,6 @@ def with_zone_geometry(comparison: pd.DataFrame, table: gpd.GeoDataFrame) -> gpd
 
 
 __all__ = ["with_zone_geometry", "CASES", "ZONE_LAYERS", "assumption_ids", "capacity", "compare_floor", "compare_land", "contributions",
-           "findings_for_zones", "flag_contradictions", "floor_stock", "land_by_class", "land_supply", "load_config",
+           "coverage_share", "findings_for_zones", "flag_contradictions", "floor_stock", "land_by_class", "land_supply", "load_config",
            "load_findings", "osm_class_geometries", "override_assumptions", "target_horizons",
            "traced_class_geometries", "with_units", "zone_areas", "zone_figures", "zones_from_layers"]

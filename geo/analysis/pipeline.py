@@ -23,6 +23,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo import settings
 from geo.analysis import corridor, land, proximity, raster
@@ -66,13 +67,14 @@ def _find_graphml() -> Path | None:
 
 
 def land_inputs(*, layers: dict[str, gpd.GeoDataFrame] | None = None, landuse: gpd.GeoDataFrame | None = None,
-                buildings=None) -> dict:
+                landuse_coverage=None, buildings=None) -> dict:
     """Everything :func:`geo.analysis.land.land_supply` needs, loaded from the repository (the one place).
 
     Returns a dict of keyword arguments: layers (the zone and land-class layers), figures
     (``layers/figures.csv``), assumptions (``layers/assumptions.csv``), findings
-    (``layers/findings.csv``), config (``geo/data/land_scenarios.yml``), landuse and buildings
-    (as given: OSM land-use polygons and a :class:`geo.sources.buildings.BuildingData`).
+    (``layers/findings.csv``), config (``geo/data/land_scenarios.yml``), landuse,
+    landuse_coverage and buildings (as given: OSM land-use polygons, the WGS-84 area they cover,
+    and a :class:`geo.sources.buildings.BuildingData`).
     """
     from geo.figures import load_assumptions, load_figures
 
@@ -81,26 +83,30 @@ def land_inputs(*, layers: dict[str, gpd.GeoDataFrame] | None = None, landuse: g
 
         layers = load_layers(*land.ZONE_LAYERS, "campuses")
     return {"layers": layers, "figures": load_figures(), "assumptions": load_assumptions(),
-            "findings": land.load_findings(), "config": land.load_config(), "landuse": landuse, "buildings": buildings}
+            "findings": land.load_findings(), "config": land.load_config(), "landuse": landuse, "landuse_coverage": landuse_coverage,
+            "buildings": buildings}
 
 
 def load_landuse(source: str | Path | None):
-    """OSM land-use polygons: ``None`` (use the traced classes), ``"osm"`` (the OSM cache) or a file."""
+    """OSM land-use polygons and the area they cover: ``(None, None)`` (use the traced classes),
+    ``"osm"`` (the OSM cache; coverage from its manifests) or a file (coverage: its bounding box)."""
     if source is None:
-        return None
+        return None, None
     if str(source) == "osm":
-        from geo.sources.osm import load_osm_features
+        from geo.sources import osm
 
-        found = load_osm_features(themes=("landuse",))
+        areas = osm.cached_areas()
+        found = osm.load_osm_features(areas=areas, themes=("landuse",))
         if found.empty:
             raise CorridorError(f"no OSM land use cached under {settings.OSM_DIR}; run `corridor osm fetch` or "
                                 "`corridor osm import FILE` first")
-        return found
+        polygons = [osm.read_manifest(a).get("query", {}).get("polygon_wkt") for a in areas]
+        return found, shapely.union_all([shapely.from_wkt(p) for p in polygons if p]) if any(polygons) else None
     from geo.io import read_layer
 
     if not Path(source).exists():
         raise CorridorError(f"{source}: land-use file does not exist")
-    return read_layer(source)
+    return read_layer(source), None
 
 
 def load_buildings(source: str | Path | None):
@@ -132,7 +138,7 @@ def _layer_provenance(layers: dict[str, gpd.GeoDataFrame]) -> dict:
 
 def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", osm_graph: Path | None = None,
                  grid_m: float | None = None, landuse: gpd.GeoDataFrame | None = None,
-                 buildings=None, layers: dict[str, gpd.GeoDataFrame] | None = None, progress: bool = True) -> dict:
+                 landuse_coverage=None, buildings=None, layers: dict[str, gpd.GeoDataFrame] | None = None, progress: bool = True) -> dict:
     """Run land supply, proximity, corridor and raster analyses and write their outputs.
 
     Returns a dict with the output paths and a short summary (network components, counts).
@@ -156,7 +162,7 @@ def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", o
                     "(%.1f km). Roads that do not meet it: %s", len(components), components["length_km"].iloc[0],
                     ", ".join(f"{r} ({g:.0f} m)" for r, g in zip(failing["road_id"], failing["gap_m"], strict=True)))
 
-    land_in = land_inputs(layers=layers, landuse=landuse, buildings=buildings)
+    land_in = land_inputs(layers=layers, landuse=landuse, landuse_coverage=landuse_coverage, buildings=buildings)
     supply, targets = land.land_supply(**land_in)
     horizons = land.target_horizons(land_in["figures"])
 

@@ -45,10 +45,11 @@ def run(args) -> int:
     if args.grid_m <= 0:
         print("corridor analyse: error: --grid-m must be positive", file=sys.stderr)
         return 2
-    landuse = load_landuse(getattr(args, "landuse", None))
+    landuse, landuse_coverage = load_landuse(getattr(args, "landuse", None))
     buildings = load_buildings(getattr(args, "buildings", None))
     result = run_analysis(out_dir=args.out, network_kind=args.network, osm_graph=getattr(args, "osm_graph", None),
-                          grid_m=args.grid_m, landuse=landuse, buildings=buildings, progress=not args.quiet)
+                          grid_m=args.grid_m, landuse=landuse, landuse_coverage=landuse_coverage,
+                          buildings=buildings, progress=not args.quiet)
     comps = result["components"]
     if not args.quiet:
         net = result["provenance"]["network"]

@@ -193,8 +193,18 @@ def test_land_figure_compared_with_land_use_only(layers):
     row = comp[comp.figure_id == "doc_a:d:industrial"].iloc[0]
     assert row.quantity == "land_area" and row.comparison == land.LAND_UNKNOWN and np.isnan(row.supply_central_m2)
     lu = frame({"landuse": ["industrial", "residential"]}, [box(0, 0, 100, 100), box(2000, 2000, 2100, 2100)])
+    # by default the land-use data covers its bounding box: 1500 x 1500 m of the district's 2000 x 2000
     _, comp = run(layers, landuse=lu)
     row = comp[comp.figure_id == "doc_a:d:industrial"].iloc[0]
+    assert row.comparison == f"lower bound: land-use data covers {1500 ** 2 / 2000 ** 2:.0%} of the zone"
+    # data that does not reach the district: unknown, not zero
+    away = gpd.GeoSeries([box(9000, 9000, 9100, 9100)], crs="EPSG:32650").to_crs(4326).iloc[0]
+    _, comp = run(layers, landuse=lu, landuse_coverage=away)
+    assert comp[comp.figure_id == "doc_a:d:industrial"].iloc[0].comparison == land.LAND_UNKNOWN
+    everywhere = gpd.GeoSeries([box(-9000, -9000, 9000, 9000)], crs="EPSG:32650").to_crs(4326).iloc[0]
+    _, comp = run(layers, landuse=lu, landuse_coverage=everywhere)
+    row = comp[comp.figure_id == "doc_a:d:industrial"].iloc[0]
+    assert row.comparison == "computed"
     fig_m2 = units.mu_to_m2(figures_table().set_index("id").loc["doc_a:d:industrial", "value"])
     np.testing.assert_allclose([row.figure_m2, row.supply_central_m2], [fig_m2, 10_000], rtol=1e-9)
     np.testing.assert_allclose([row.gap_central_mu, row.gap_central_ha],
@@ -371,7 +381,7 @@ def test_osm_xml_buildings_levels_computed_independently():
 
 
 @needs_osm_data
-def test_buildings_through_the_osm_cache(tmp_path):
+def test_buildings_and_landuse_through_the_osm_cache(tmp_path, monkeypatch):
     from geo.sources.osm_file import import_osm_file
 
     data = bld.read_buildings(TOY_OSM)
@@ -381,6 +391,10 @@ def test_buildings_through_the_osm_cache(tmp_path):
     assert len(cached.buildings) == len(data.buildings)
     np.testing.assert_allclose(cached.buildings["floor_area_m2"].sum(), data.buildings["floor_area_m2"].sum())
     assert cached.coverage.equals_exact(data.coverage, 1e-6) and "toy" in cached.source
+    # `corridor analyse --landuse osm` reads the same cache, with the imported area as coverage
+    monkeypatch.setattr(settings, "OSM_DIR", tmp_path)
+    landuse, coverage = pipeline.load_landuse("osm")
+    assert len(landuse) and (landuse["theme"] == "landuse").all() and coverage.equals_exact(data.coverage, 1e-6)
     empty = tmp_path / "none"
     empty.mkdir()
     assert bld.load_cached_buildings(osm_dir=empty) is None
@@ -392,6 +406,9 @@ def test_no_cached_buildings_is_a_one_line_error(tmp_path, monkeypatch):
         pipeline.load_buildings("osm")
     with pytest.raises(FileNotFoundError):
         pipeline.load_buildings(tmp_path / "missing.geojson")
+    with pytest.raises(CorridorError, match="land use"):
+        pipeline.load_landuse("osm")
+    assert pipeline.load_landuse(None) == (None, None)
 
 
 # --- the repository's tables ------------------------------------------------------------------------
