@@ -349,18 +349,20 @@ def floor_stock(zones: gpd.GeoDataFrame, buildings=None) -> pd.DataFrame:
     Returns
     -------
     DataFrame indexed like ``zones``: stock_m2, stock_wanfang, stock_buildings,
-    stock_buildings_unknown (no levels nor height), stock_coverage_pct (share of the zone the
-    building data covers), stock_status and stock_source.  A building counts in a zone when
-    its representative point lies inside.  Where no building data covers a zone, stock is NaN
-    and stock_status ``"unknown: no building data"``; where the data covers the zone only in
-    part or some buildings lack levels and height, the stock is a lower bound and the status
-    says why.  OSM maps only some buildings: every known stock is at most a lower bound of
+    stock_buildings_unknown (no levels nor height) and their stock_footprint_unknown_m2,
+    stock_coverage_pct (share of the zone the building data covers), stock_status and
+    stock_source.  A building counts in a zone when its representative point lies inside.
+    Where no building data covers a zone, stock is NaN and stock_status ``"unknown: no
+    building data"`` (likewise when none of its buildings has levels or height); where the
+    data covers the zone only in part or some buildings lack levels and height, the stock is
+    a lower bound and the status says why.  OSM maps only some buildings: every known stock is at most a lower bound of
     the real one.
     """
     out = pd.DataFrame(index=zones.index)
     out["stock_m2"] = np.nan
     out["stock_buildings"] = 0
     out["stock_buildings_unknown"] = 0
+    out["stock_footprint_unknown_m2"] = np.nan
     out["stock_coverage_pct"] = 0.0
     out["stock_status"] = STOCK_UNKNOWN
     out["stock_source"] = ""
@@ -368,27 +370,33 @@ def floor_stock(zones: gpd.GeoDataFrame, buildings=None) -> pd.DataFrame:
         zm = to_metric(zones, what="zones")
         share = coverage_share(zones, buildings.coverage)
         b = to_metric(buildings.buildings, what="buildings")
-        points = gpd.GeoDataFrame({"floor_area_m2": b["floor_area_m2"].to_numpy()},
+        points = gpd.GeoDataFrame({"floor_area_m2": b["floor_area_m2"].to_numpy(),
+                                   "unknown_footprint_m2": b["footprint_m2"].where(b["floor_area_m2"].isna(), 0.0)},
                                   geometry=b.geometry.representative_point().to_numpy(), crs=settings.METRIC_CRS)
         hits = gpd.sjoin(points, gpd.GeoDataFrame(geometry=zm.geometry.to_numpy(), index=zones.index,
                                                   crs=settings.METRIC_CRS), predicate="within")
-        grouped = hits.groupby("index_right")["floor_area_m2"]
-        total = grouped.sum(min_count=0)
+        grouped = hits.groupby("index_right")
+        total = grouped["floor_area_m2"].sum(min_count=0)
         count = grouped.size()
-        unknown = grouped.apply(lambda s: int(s.isna().sum()))
+        unknown = grouped["floor_area_m2"].apply(lambda s: int(s.isna().sum()))
+        footprint_unknown = grouped["unknown_footprint_m2"].sum()
         for pos, idx in enumerate(zones.index):
             if share[pos] <= 0:
                 continue
             n, u = int(count.get(idx, 0)), int(unknown.get(idx, 0))
+            out.loc[idx, ["stock_buildings", "stock_buildings_unknown", "stock_footprint_unknown_m2",
+                          "stock_coverage_pct"]] = [n, u, float(footprint_unknown.get(idx, 0.0)), float(share[pos] * 100)]
+            out.loc[idx, "stock_source"] = buildings.source
+            if n and u == n:
+                out.loc[idx, "stock_status"] = f"unknown: none of the {n} buildings has levels or height"
+                continue
             why = []
             if share[pos] < 0.999:
                 why.append(f"building data covers {share[pos]:.0%} of the zone")
             if u:
                 why.append(f"{u} of {n} buildings lack levels and height")
-            out.loc[idx, ["stock_m2", "stock_buildings", "stock_buildings_unknown", "stock_coverage_pct"]] = [
-                float(total.get(idx, 0.0)), n, u, float(share[pos] * 100)]
+            out.loc[idx, "stock_m2"] = float(total.get(idx, 0.0))
             out.loc[idx, "stock_status"] = ("lower bound: " + "; ".join(why)) if why else "known"
-            out.loc[idx, "stock_source"] = buildings.source
     out["stock_wanfang"] = units.m2_to_wanfang(out["stock_m2"].to_numpy())
     return out
 

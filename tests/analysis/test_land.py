@@ -297,8 +297,8 @@ def test_missing_assumption_refused(layers):
 
 
 def _buildings_everywhere():
-    """Two buildings in 智谷 (5 levels; 10 m high) and one without either, data covering all."""
-    geoms = [box(300, 300, 320, 320), box(600, 100, 650, 110), box(900, 400, 910, 410)]
+    """Two buildings in 智谷 (5 levels; 10 m high) and one without either in its core, data covering all."""
+    geoms = [box(300, 300, 320, 320), box(600, 100, 650, 110), box(720, 320, 730, 330)]
     frame_ = gpd.GeoDataFrame({"building_id": ["a", "b", "c"]}, geometry=geoms, crs="EPSG:32650")
     b = bld.floor_area(frame_, levels=["5", None, None], height=[None, "10 m", None])
     cover = gpd.GeoSeries([box(-1000, -1000, 7000, 7000)], crs="EPSG:32650").to_crs(4326).iloc[0]
@@ -311,6 +311,10 @@ def test_floor_stock_by_hand(layers):
     np.testing.assert_allclose(stock.loc["zg", "stock_m2"], 400 * 5 + 500 * round(10 / settings.STOREY_HEIGHT_M))
     assert stock.loc["zg", "stock_buildings"] == 3 and stock.loc["zg", "stock_buildings_unknown"] == 1
     assert stock.loc["zg", "stock_status"].startswith("lower bound") and "1 of 3" in stock.loc["zg", "stock_status"]
+    np.testing.assert_allclose(stock.loc["zg", "stock_footprint_unknown_m2"], 100)
+    # a zone whose buildings all lack levels and height: unknown, with their footprint
+    assert np.isnan(stock.loc["core", "stock_m2"]) and stock.loc["core", "stock_buildings"] == 1
+    assert stock.loc["core", "stock_status"] == "unknown: none of the 1 buildings has levels or height"
     assert stock.loc["p", "stock_m2"] == 0 and stock.loc["p", "stock_status"] == "known"
     # data covering only part of a zone: a lower bound that says so; outside it: unknown
     part = _buildings_everywhere()
