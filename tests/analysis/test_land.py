@@ -113,8 +113,8 @@ def by_case(values_by_class: dict, scenario: str, case: int) -> float:
     return sum(m2 * SHARES[c][case] * FARS[scenario][c][case] for c, m2 in values_by_class.items())
 
 
-# 智谷: campus 100,000; park 10,000; belt = east half 250,000; residual = 500,000 - 360,000
-ZG_LAND = {"campus": 100_000, "park": 10_000, "belt": 250_000, "residual": 140_000}
+# 智谷 (1000 x 500 m): campus 200 x 500; park 100 x 100; belt = east half 500 x 500; residual = the rest
+ZG_LAND = {"campus": 200 * 500, "park": 100 * 100, "belt": 500 * 500, "residual": 1000 * 500 - (200 + 500) * 500 - 100 * 100}
 
 
 # --- synthetic: areas, capacity ranges, like with like -----------------------------------------------
@@ -125,7 +125,7 @@ def test_areas_of_known_rectangles(layers):
     assert list(zones["id"]) == ["zg", "core", "b", "p", "d"]  # the district not listed is left out
     a = land.zone_areas(zones).set_index(zones["id"])
     np.testing.assert_allclose(a.loc["zg", ["area_m2", "area_ha", "area_km2", "area_mu"]],
-                               [500_000, 50, 0.5, 750], rtol=1e-9)
+                               [1000 * 500, 50, 0.5, 750], rtol=1e-9)
     np.testing.assert_allclose(a.loc["d", "area_km2"], 4.0, rtol=1e-9)
 
 
@@ -273,7 +273,7 @@ def test_osm_landuse_classes(layers):
     zg = table.set_index("id").loc["zg"]
     # industrial first in priority: 2 x 10,000; residential keeps only its non-industrial half 5,000
     np.testing.assert_allclose([zg.land_industrial_m2, zg.land_residential_m2], [20_000, 5_000])
-    np.testing.assert_allclose(zg.land_residual_m2, 500_000 - 25_000)
+    np.testing.assert_allclose(zg.land_residual_m2, 1000 * 500 - 25_000)
     np.testing.assert_allclose(zg.capacity_m2, by_case({"industrial": 20_000, "residential": 5_000,
                                                         "residual": 475_000}, "base", 1))
     assert zg.land_source == "osm"
