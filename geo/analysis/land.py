@@ -675,7 +675,7 @@ def land_supply(layers: dict[str, gpd.GeoDataFrame], *, figures: pd.DataFrame, a
         land_source, developable_* (land), capacity_<scenario>_<case>_m2 and capacity_m2 /
         capacity_wanfang (floor space), stock_* (existing floor space), and the zone's first
         floor-space target (earliest horizon) against stock + capacity under the default
-        scenario: target_id, target_m2, target_wanfang, target_ref, target_horizon,
+        scenario: target_id, target_quantity, target_m2, target_wanfang, target_ref, target_horizon,
         target_year_from, target_year_to, gap_m2 (= gap_central_m2), gap_low_m2, gap_high_m2,
         gap_wanfang, gap_pct, targets (how many floor-space targets the zone has),
         assumptions, contradicts_document, contradiction.
@@ -735,6 +735,7 @@ def _zone_table(zones, supply, comparison, drivers, *, default_scenario) -> gpd.
                "gap_pct": "gap_pct", "contradicts_document": "contradicts_document", "contradiction": "contradiction"}
     for new, old in mapping.items():
         t[new] = first[old].reindex(t.index)
+    t["target_quantity"] = np.where(t["target_id"].notna(), "floor_area", "")
     t["targets"] = counts.reindex(t.index).fillna(0).astype(int)
     t["contradicts_document"] = t["contradicts_document"].fillna(False).astype(bool)
     t["contradiction"] = t["contradiction"].fillna("")

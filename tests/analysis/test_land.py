@@ -245,6 +245,7 @@ def test_zone_table_keeps_the_map_columns(layers):
     zg = table.set_index("id").loc["zg"]
     first = comp[(comp.figure_id == "doc_a:zg:near") & (comp.scenario == "base")].iloc[0]
     assert zg.target_id == "doc_a:zg:near" and zg.targets == 2 and zg.target_ref == "doc_a"
+    assert zg.target_quantity == "floor_area" and table.set_index("id").loc["b", "target_quantity"] == ""
     np.testing.assert_allclose([zg.target_m2, zg.gap_m2, zg.gap_low_m2, zg.gap_high_m2, zg.gap_pct],
                                [first.figure_m2, first.gap_central_m2, first.gap_low_m2, first.gap_high_m2,
                                 first.gap_pct])
