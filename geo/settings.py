@@ -99,6 +99,10 @@ NEAREST_CHUNK_POINTS = 250_000
 ZONAL_ZONE_LAYERS = ("zhigu", "innovation_belts", "silicon_lane_corridors", "parks", "districts")
 #: Land-use classes and FAR scenarios (the assumed parameters themselves live in the assumptions table).
 LAND_SCENARIOS_FILE = Path(__file__).resolve().parent / "data" / "land_scenarios.yml"
+#: Metres per storey when a building's storeys are estimated from its height (floor stock).
+STOREY_HEIGHT_M = 3.0
+#: Share of a zone's area that must lie inside a finding's subject for the finding to apply to it.
+FINDING_WITHIN_SHARE = 0.9
 
 # --- OpenStreetMap sources and conflation (geo.sources) -----------------------------------------
 #: Study areas ``corridor osm fetch --area`` knows: slug -> (layer, name_zh prefixes of its features).
@@ -226,6 +230,11 @@ def figures_file() -> Path:
 def assumptions_file() -> Path:
     """The assumptions table (``layers/assumptions.csv``): every parameter the toolkit assumes."""
     return Path(LAYERS_DIR) / "assumptions.csv"
+
+
+def findings_file() -> Path:
+    """Qualitative findings of the documents (``layers/findings.csv``): statements without numbers."""
+    return Path(LAYERS_DIR) / "findings.csv"
 
 
 def catalogue_file() -> Path:

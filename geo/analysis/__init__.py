@@ -5,7 +5,7 @@ UTM 50N / EPSG:32650, results with geometry in WGS-84):
 
 - :mod:`geo.analysis.network` — routable street network from the traced roads or an osmnx graph
 - :mod:`geo.analysis.proximity` — distance matrices, nearest campus, isochrones, coverage
-- :mod:`geo.analysis.land` — zone areas, land by class, floor-area capacity against targets
+- :mod:`geo.analysis.land` — land supply: floor-space targets against floor stock + capacity, land against land, as ranges
 - :mod:`geo.analysis.corridor` — the five Guanggu corridor cities and the band along the axis
 - :mod:`geo.analysis.raster` — distance / travel-time GeoTIFFs and zonal statistics
 - :mod:`geo.analysis.pipeline` — ``run_analysis``, what ``corridor analyse`` runs

@@ -2,7 +2,8 @@
 
 Writes under ``out_dir`` (default :func:`geo.settings.analysis_dir`):
 
-- ``analysis.gpkg`` (EPSG:4326) with tables ``land_supply``, ``isochrones``,
+- ``analysis.gpkg`` (EPSG:4326) with tables ``land_supply`` (one row per zone), ``land_targets``
+  (every floor-space and land figure against its zone's supply, per scenario), ``isochrones``,
   ``nearest_campus_lines``, ``corridor_cities`` and also ``nearest_park_lines``,
   ``access_belts`` and ``corridor_band``;
 - ``distance_to_campus.tif`` (m) and ``travel_time_walk.tif`` (minutes), EPSG:32650;
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo import settings
 from geo.analysis import corridor, land, proximity, raster
@@ -64,6 +66,64 @@ def _find_graphml() -> Path | None:
     return found[0] if found else None
 
 
+def land_inputs(*, layers: dict[str, gpd.GeoDataFrame] | None = None, landuse: gpd.GeoDataFrame | None = None,
+                landuse_coverage=None, buildings=None) -> dict:
+    """Everything :func:`geo.analysis.land.land_supply` needs, loaded from the repository (the one place).
+
+    Returns a dict of keyword arguments: layers (the zone and land-class layers), figures
+    (``layers/figures.csv``), assumptions (``layers/assumptions.csv``), findings
+    (``layers/findings.csv``), config (``geo/data/land_scenarios.yml``), landuse,
+    landuse_coverage and buildings (as given: OSM land-use polygons, the WGS-84 area they cover,
+    and a :class:`geo.sources.buildings.BuildingData`).
+    """
+    from geo.figures import load_assumptions, load_figures
+
+    if layers is None:
+        from geo.layers import load_layers
+
+        layers = load_layers(*land.ZONE_LAYERS, "campuses")
+    return {"layers": layers, "figures": load_figures(), "assumptions": load_assumptions(),
+            "findings": land.load_findings(), "config": land.load_config(), "landuse": landuse, "landuse_coverage": landuse_coverage,
+            "buildings": buildings}
+
+
+def load_landuse(source: str | Path | None):
+    """OSM land-use polygons and the area they cover: ``(None, None)`` (use the traced classes),
+    ``"osm"`` (the OSM cache; coverage from its manifests) or a file (coverage: its bounding box)."""
+    if source is None:
+        return None, None
+    if str(source) == "osm":
+        from geo.sources import osm
+
+        areas = osm.cached_areas()
+        found = osm.load_osm_features(areas=areas, themes=("landuse",))
+        if found.empty:
+            raise CorridorError(f"no OSM land use cached under {settings.OSM_DIR}; run `corridor osm fetch` or "
+                                "`corridor osm import FILE` first")
+        polygons = [osm.read_manifest(a).get("query", {}).get("polygon_wkt") for a in areas]
+        return found, shapely.union_all([shapely.from_wkt(p) for p in polygons if p]) if any(polygons) else None
+    from geo.io import read_layer
+
+    if not Path(source).exists():
+        raise CorridorError(f"{source}: land-use file does not exist")
+    return read_layer(source), None
+
+
+def load_buildings(source: str | Path | None):
+    """Buildings for the floor stock: ``None`` (none), ``"osm"`` (the OSM cache's buildings) or a file."""
+    from geo.sources import buildings as bld
+
+    if source is None:
+        return None
+    if str(source) == "osm":
+        found = bld.load_cached_buildings()
+        if found is None:
+            raise CorridorError(f"no OSM buildings cached under {settings.OSM_DIR}; run `corridor osm fetch "
+                                "--buildings` or `corridor osm import FILE --buildings` first")
+        return found
+    return bld.read_buildings(source)
+
+
 def _layer_provenance(layers: dict[str, gpd.GeoDataFrame]) -> dict:
     out = {}
     for name, gdf in layers.items():
@@ -78,7 +138,7 @@ def _layer_provenance(layers: dict[str, gpd.GeoDataFrame]) -> dict:
 
 def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", osm_graph: Path | None = None,
                  grid_m: float | None = None, landuse: gpd.GeoDataFrame | None = None,
-                 layers: dict[str, gpd.GeoDataFrame] | None = None, progress: bool = True) -> dict:
+                 landuse_coverage=None, buildings=None, layers: dict[str, gpd.GeoDataFrame] | None = None, progress: bool = True) -> dict:
     """Run land supply, proximity, corridor and raster analyses and write their outputs.
 
     Returns a dict with the output paths and a short summary (network components, counts).
@@ -102,7 +162,9 @@ def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", o
                     "(%.1f km). Roads that do not meet it: %s", len(components), components["length_km"].iloc[0],
                     ", ".join(f"{r} ({g:.0f} m)" for r, g in zip(failing["road_id"], failing["gap_m"], strict=True)))
 
-    supply, targets = land.land_supply(layers, landuse=landuse, with_targets=True)
+    land_in = land_inputs(layers=layers, landuse=landuse, landuse_coverage=landuse_coverage, buildings=buildings)
+    supply, targets = land.land_supply(**land_in)
+    horizons = land.target_horizons(land_in["figures"])
 
     targets_by_layer = {"parks": layers["parks"], "sites": layers["sites"], "silicon_lanes": layers["silicon_lanes"]}
     nearest_lines = pd.concat(
@@ -131,14 +193,14 @@ def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", o
 
     # --- writes (everything above succeeded) ---
     tables = {
-        "land_supply": supply, "isochrones": iso, "nearest_campus_lines": nearest_lines,
+        "land_supply": supply, "land_targets": land.with_zone_geometry(targets, supply), "isochrones": iso, "nearest_campus_lines": nearest_lines,
         "corridor_cities": cities, "nearest_park_lines": nearest_parks, "access_belts": access_belts,
         "corridor_band": band_poly,
     }
     gpkg = write_geopackage(tables, out / "analysis.gpkg")
     csvs = {f"{name}.csv": gdf.drop(columns=gdf.geometry.name) for name, gdf in tables.items()}
     csvs.update({
-        "distance_matrix.csv": matrix, "isochrone_coverage.csv": coverage, "land_targets.csv": targets,
+        "distance_matrix.csv": matrix, "isochrone_coverage.csv": coverage,         "land_target_horizons.csv": horizons,
         "city_distance_km.csv": city_km, "corridor_band_members.csv": band,
         "network_components.csv": components, "network_unconnected_roads.csv": failing,
     })
@@ -160,6 +222,7 @@ def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", o
                     "length_km": float(network.edge_length_m.sum() / 1000), "components": len(components),
                     "unconnected_roads": failing.to_dict("records")},
         "land_use_source": "osm" if landuse is not None else "traced",
+        "buildings_source": buildings.source if buildings is not None else None,
         "settings": {
             "metric_crs": settings.METRIC_CRS, "storage_crs": settings.STORAGE_CRS,
             "speeds_kmh": settings.SPEEDS_KMH, "isochrone_minutes": list(settings.ISOCHRONE_MINUTES),
@@ -172,6 +235,10 @@ def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", o
             "nearest_vertex_spacing_m": settings.NEAREST_VERTEX_SPACING_M,
             "land_scenarios_file": str(settings.LAND_SCENARIOS_FILE),
             "land_scenarios_sha256": hashlib.sha256(cfg_bytes).hexdigest(),
+            "figures_sha256": hashlib.sha256(settings.figures_file().read_bytes()).hexdigest(),
+            "assumptions_sha256": hashlib.sha256(settings.assumptions_file().read_bytes()).hexdigest(),
+            "findings_sha256": hashlib.sha256(settings.findings_file().read_bytes()).hexdigest(),
+            "storey_height_m": settings.STOREY_HEIGHT_M,
         },
         "outputs": sorted([gpkg.name, dist_tif.name, walk_tif.name] + [f"csv/{n}" for n in csvs]),
         "attribution": [settings.OSM_ATTRIBUTION, settings.AMAP_ATTRIBUTION],
@@ -181,4 +248,4 @@ def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", o
             "unconnected_roads": failing, "provenance": provenance}
 
 
-__all__ = ["run_analysis", "load_network"]
+__all__ = ["land_inputs", "load_buildings", "load_landuse", "load_network", "run_analysis"]

@@ -27,23 +27,29 @@ def register(sub) -> None:
                    help="street network: the traced arterial network (default, offline) or an OSM graph")
     p.add_argument("--osm-graph", type=Path, default=None,
                    help=f"osmnx GraphML file for --network osm (default: newest under {settings.OSM_DIR})")
-    p.add_argument("--landuse", type=Path, default=None,
-                   help="OSM land-use polygons (GeoPackage/GeoJSON/GeoParquet) for the land classes")
+    p.add_argument("--landuse", default=None,
+                   help="OSM land-use polygons for the land classes: a GeoPackage/GeoJSON/GeoParquet file, or "
+                        "'osm' for the OSM cache (`corridor osm fetch/import`)")
+    p.add_argument("--buildings", default=None,
+                   help="buildings for the existing floor stock: 'osm' for the OSM cache (`corridor osm fetch "
+                        "--buildings`, `corridor osm import FILE --buildings`), or a file (.osm, GeoJSON, GeoPackage); "
+                        "without it the stock is reported as unknown")
     p.add_argument("--grid-m", type=float, default=settings.RASTER_GRID_M,
                    help=f"raster cell size in metres (default {settings.RASTER_GRID_M:g})")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from geo.analysis.pipeline import run_analysis
-    from geo.io import read_layer
+    from geo.analysis.pipeline import load_buildings, load_landuse, run_analysis
 
     if args.grid_m <= 0:
         print("corridor analyse: error: --grid-m must be positive", file=sys.stderr)
         return 2
-    landuse = read_layer(args.landuse) if getattr(args, "landuse", None) else None
+    landuse, landuse_coverage = load_landuse(getattr(args, "landuse", None))
+    buildings = load_buildings(getattr(args, "buildings", None))
     result = run_analysis(out_dir=args.out, network_kind=args.network, osm_graph=getattr(args, "osm_graph", None),
-                          grid_m=args.grid_m, landuse=landuse, progress=not args.quiet)
+                          grid_m=args.grid_m, landuse=landuse, landuse_coverage=landuse_coverage,
+                          buildings=buildings, progress=not args.quiet)
     comps = result["components"]
     if not args.quiet:
         net = result["provenance"]["network"]

@@ -25,7 +25,8 @@ def register(sub) -> None:
     f = osm_sub.add_parser("fetch", help="download campuses, land use, networks (and buildings) via Overpass")
     f.add_argument("--area", choices=sorted(settings.OSM_AREAS), default=settings.OSM_DEFAULT_AREA,
                    help=f"study area (default {settings.OSM_DEFAULT_AREA})")
-    f.add_argument("--buildings", action="store_true", help="also fetch building footprints")
+    f.add_argument("--buildings", action="store_true", help="also fetch building footprints (with building:levels and height: the floor stock "
+                        "read by `corridor analyse --buildings osm`)")
     f.add_argument("--networks", default=",".join(settings.OSM_NETWORK_TYPES),
                    help="comma-separated network types, or '' for none (default walk,bike,drive)")
     f.add_argument("--require-osm", action="store_true",
@@ -38,7 +39,8 @@ def register(sub) -> None:
                    help="coordinate system of the file (OSM extracts are wgs84; Amap gcj02; Baidu bd09)")
     i.add_argument("--area", choices=sorted(settings.OSM_AREAS), default=settings.OSM_DEFAULT_AREA,
                    help="study area to clip to and cache under")
-    i.add_argument("--buildings", action="store_true", help="also import building footprints")
+    i.add_argument("--buildings", action="store_true", help="also import building footprints (the floor stock read by "
+                        "`corridor analyse --buildings osm`)")
     i.add_argument("--networks", default=",".join(settings.OSM_NETWORK_TYPES),
                    help="comma-separated network types, or '' for none")
     i.set_defaults(func=run, osm_command="import")

@@ -37,7 +37,7 @@ def fixture_layers(square_roads):
         "silicon_lanes": _named(["l1"], [line((0, 500), (400, 500))]),
         "silicon_lane_corridors": _named(["lc1"], [box(0, 450, 400, 550)]),
         "innovation_belts": _named(["b1"], [box(-100, -100, 500, 500)], universities=["甲大学"]),
-        "zhigu": _named(["zg"], [box(0, 0, 1000, 1000)], floor_area_target_3_5y_m2=[220000.0]),
+        "zhigu": _named(["zg"], [box(0, 0, 1000, 1000)]),
         "districts": frame({"id": ["d"], "name_zh": ["洪山区"], "name_en": ["Hongshan"]}, [box(-2000, -2000, 3000, 3000)]),
         "cities": _named(["city"], [box(-5000, -5000, 5000, 5000)], industrial_focus=["光电子"]),
         "corridor_axis": _named(["axis"], [line((-3000, 0), (4000, 0))]),
@@ -74,14 +74,29 @@ def test_run_analysis_writes_the_contract(tmp_path, fixture_layers):
                     or not (settings.traced_dir() / "campuses.geojson").exists(),
                     reason="the traced layers are not present")
 def test_cli_on_embedded_layers(tmp_path, capsys):
-    code = cli.main(["-q", "analyse", "--out", str(tmp_path), "--grid-m", "200"])
+    buildings = settings.REPO_ROOT.parent / "shared" / "osm_wuhan" / "tilezen_guanggu_buildings_roads.geojson"
+    extra = ["--buildings", str(buildings)] if buildings.exists() else []
+    code = cli.main(["-q", "analyse", "--out", str(tmp_path), "--grid-m", "200", *extra])
     assert code == 0
     assert (tmp_path / "analysis.gpkg").exists() and (tmp_path / "provenance.json").exists()
     supply = gpd.read_file(tmp_path / "analysis.gpkg", layer="land_supply")
     zhigu = supply[supply["id"] == "zhigu"]
-    if len(zhigu):
-        assert zhigu["target_m2"].iloc[0] == 220_000
-        assert zhigu["target_ref"].iloc[0] == "zhigu_report_2021"
+    if len(zhigu):  # the zone's earliest floor-space target, as the figure table gives it
+        from geo.figures import load_figures, targets
+
+        table = targets(load_figures(), quantity="floor_area")
+        table = table[(table["subject_layer"] == "zhigu") & (table["subject_id"] == "zhigu")]
+        first = table.sort_values(["year_to", "id"], na_position="last").iloc[0]
+        assert zhigu["target_m2"].iloc[0] == first["value_si"]
+        assert zhigu["target_ref"].iloc[0] == first["document"]
+    targets_ = gpd.read_file(tmp_path / "analysis.gpkg", layer="land_targets")
+    assert {"figure_id", "quantity", "gap_low_m2", "gap_central_m2", "gap_high_m2", "assumptions",
+            "contradicts_document"} <= set(targets_.columns)
+    assert (tmp_path / "csv" / "land_target_horizons.csv").exists()
+    if extra:
+        prov = json.loads((tmp_path / "provenance.json").read_text())
+        assert prov["buildings_source"] == buildings.name
+        assert {"stock_m2", "stock_status"} <= set(supply.columns)
 
 
 def test_cli_rejects_unknown_network(tmp_path):
