@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 from geo import settings
+from geo.commands import options
 
 log = logging.getLogger("corridor")
 
@@ -22,14 +22,15 @@ def register(sub) -> None:
             "(© OpenStreetMap contributors, ODbL)."
         ),
     )
-    p.add_argument("--out", type=Path, default=None, help=f"output folder (default {settings.analysis_dir()})")
+    p.add_argument("--out", type=options.output_dir, default=None,
+                   help=f"output folder (default {settings.analysis_dir()})")
     p.add_argument("--network", choices=("traced", "osm"), default="traced",
                    help="street network: the traced arterial network (default, offline) or an OSM graph")
     p.add_argument("--osm-graph", type=Path, default=None,
                    help=f"osmnx GraphML file for --network osm (default: newest under {settings.OSM_DIR})")
-    p.add_argument("--landuse", type=Path, default=None,
+    p.add_argument("--landuse", type=options.input_file, default=None,
                    help="OSM land-use polygons (GeoPackage/GeoJSON/GeoParquet) for the land classes")
-    p.add_argument("--grid-m", type=float, default=settings.RASTER_GRID_M,
+    p.add_argument("--grid-m", type=options.positive_float, default=settings.RASTER_GRID_M,
                    help=f"raster cell size in metres (default {settings.RASTER_GRID_M:g})")
     p.set_defaults(func=run)
 
@@ -38,9 +39,8 @@ def run(args) -> int:
     from geo.analysis.pipeline import run_analysis
     from geo.io import read_layer
 
-    if args.grid_m <= 0:
-        print("corridor analyse: error: --grid-m must be positive", file=sys.stderr)
-        return 2
+    options.check_outputs(inputs={"--landuse": getattr(args, "landuse", None)},
+                          folders={"--out": args.out or settings.analysis_dir()})
     landuse = read_layer(args.landuse) if getattr(args, "landuse", None) else None
     result = run_analysis(out_dir=args.out, network_kind=args.network, osm_graph=getattr(args, "osm_graph", None),
                           grid_m=args.grid_m, landuse=landuse, progress=not args.quiet)
