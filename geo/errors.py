@@ -142,7 +142,8 @@ def describe(exc: BaseException) -> str:
     name = type(exc).__module__.split(".")[0]
     if name in ("pyogrio", "rasterio", "fiona", "pyarrow", "osmium", "xml", "shapely", "yaml"):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"cannot read the input ({first}); check that the file is complete and of the type its name says"
+        return (f"{name} failed: {first}. Check that the input files are complete and of the type their names "
+                "say, and that the output folder has space")
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return (f"unexpected {type(exc).__name__}{': ' + first if first else ''}. "
             "This is probably a bug: run again with -v for the traceback and report it")

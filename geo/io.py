@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -55,9 +56,21 @@ def atomic_path(target: str | os.PathLike, *, suffix: str | None = None) -> Iter
     try:
         yield tmp
         os.replace(tmp, target)
+    except Exception as exc:
+        if not isinstance(exc, OSError) and _device_full(target.parent):
+            # GDAL and Arrow writers report a full disk as "cannot write feature": say what it is
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target)) from exc
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _device_full(folder: Path, *, margin: int = 1 << 16) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < margin
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import platform
-from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd

@@ -29,10 +29,13 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from geo.io import staged_dir, unstage
-    from geo.layers import build_layers
+    from geo.layers import LAYER_SPECS, build_layers
 
     out = args.out or settings.BUILD_DIR
     options.check_outputs(folders={"--out": out})
+    for spec in LAYER_SPECS.values():  # a GBK-encoded source is named before anything is read
+        for rel in spec.sources:
+            options.check_utf8(settings.LAYERS_DIR / rel, what="GeoJSON source")
     strict_before = settings.CRS_SHIFT_STRICT
     settings.CRS_SHIFT_STRICT = bool(getattr(args, "strict", False)) or strict_before
     try:

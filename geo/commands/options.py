@@ -244,6 +244,32 @@ def check_encoding(text: str) -> str:
         raise argparse.ArgumentTypeError(f"unknown encoding {text!r}; for Chinese files try gb18030 or gbk") from None
 
 
+def check_utf8(path: str | os.PathLike, *, what: str = "file") -> None:
+    """Refuse a text file that is not UTF-8, naming the line and saying how to convert it.
+
+    GeoJSON must be UTF-8 (RFC 7946); a file saved as GBK on Chinese Windows is the usual case.
+    """
+    from geo.errors import InputFileError
+
+    path = Path(path)
+    if not path.is_file():
+        return
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        try:
+            data.decode("gb18030")
+            guess = "it reads as GBK/GB18030 (Chinese Windows)"
+        except UnicodeDecodeError:
+            guess = "its encoding is unknown"
+        raise InputFileError(
+            f"line {line} is not UTF-8 (byte 0x{data[exc.start]:02x}); {guess}. A {what} must be UTF-8: convert "
+            f"it with `iconv -f GB18030 -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}` and replace the "
+            "file, or re-save it as UTF-8 in your editor", path=path) from None
+
+
 def usage(message: str) -> UsageError:
     """A usage error for a command to raise (exit code 2)."""
     return UsageError(message)

@@ -45,12 +45,12 @@ class ShiftResult:
     what: str
     vertices: int
     fit: dict[str, float]  # system -> share of vertices, read as that system, near a reference outline
-    offset_m: dict[str, tuple[float, float]]  # system -> (east, north) metres the conversion moves them
+    offset: dict[str, tuple[float, float]]  # system -> (east, north) metres the conversion moves them
     looks_shifted: str | None  # "gcj02" / "bd09" when moving back fits clearly better, else None
 
     def message(self) -> str:
         sysname = self.looks_shifted
-        east, north = self.offset_m[sysname]
+        east, north = self.offset[sysname]
         label = _LABELS[sysname]
         return (f"{self.what} is declared WGS-84 but sits at the {label} offset: moved back by {np.hypot(east, north):.0f} m "
                 f"({-east:+.0f} m east, {-north:+.0f} m north), {self.fit[sysname]:.0%} of its vertices meet the other "
