@@ -53,10 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     the file and what to do and exits 1.  ``-v`` adds the traceback.
     """
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse has printed its message (or --help)
-        return exc.code if isinstance(exc.code, int) else 2
+    args = parser.parse_args(argv)  # a usage error: argparse prints it and exits 2 (SystemExit)
     if not args.command:
         parser.print_help()
         return 2

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -40,7 +41,10 @@ def digest(*paths: Path) -> dict[str, str]:
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
-    code = cli.main(["-q", *map(str, argv)])
+    try:
+        code = cli.main(["-q", *map(str, argv)])
+    except SystemExit as exc:  # argparse's usage errors exit 2 from inside parse_args
+        code = exc.code
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 
@@ -429,9 +433,40 @@ def test_build_is_staged_named_and_deterministic(tmp_path, capsys, builds, monke
     assert not stale.exists()
     first = digest(out)
     assert not [p for p in first if ".corridor-tmp-" in p]
+    time.sleep(1.1)  # GDAL's timestamps have whole seconds: the second build runs in another second
     assert json.loads((out / "geojson" / "campuses.geojson").read_text(encoding="utf-8"))["name"] == "campuses"
     assert run(capsys, "layers", "--out", out)[0] == 0
     assert digest(out) == first  # byte-identical GeoPackage, GeoJSON and layers.json
+
+
+def test_outputs_carry_no_wall_clock_time(tmp_path, monkeypatch):
+    import sqlite3
+
+    import rasterio
+
+    from geo import io
+    from geo.analysis.raster import Grid, write_surface
+
+    frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(114.3, 30.5)], crs="EPSG:4326")
+    grid = Grid(west=250000.0, north=3380000.0, cell_m=10.0, width=40, height=30)
+    surface = np.arange(1200, dtype=np.float32).reshape(30, 40)
+    a = io.write_geopackage({"t": frame}, tmp_path / "a.gpkg")
+    ta = write_surface(surface, grid, tmp_path / "a.tif")
+    time.sleep(1.1)
+    b = io.write_geopackage({"t": frame}, tmp_path / "b.gpkg")
+    tb = write_surface(surface, grid, tmp_path / "b.tif")
+    assert a.read_bytes() == b.read_bytes() and ta.read_bytes() == tb.read_bytes()
+    with rasterio.open(ta) as src:
+        assert "TIFFTAG_DATETIME" not in src.tags()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14T22:13:20Z
+    c = io.write_geopackage({"t": frame}, tmp_path / "c.gpkg")
+    with sqlite3.connect(c) as db:
+        (stamp,) = db.execute("select last_change from gpkg_contents where table_name = 't'").fetchone()
+    assert stamp.startswith("2023-11-14T22:13:20")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    with sqlite3.connect(a) as db:
+        (stamp,) = db.execute("select last_change from gpkg_contents where table_name = 't'").fetchone()
+    assert stamp.startswith(settings.FIXED_OUTPUT_TIME[:19])
 
 
 def test_failed_build_keeps_the_previous_outputs(tmp_path, capsys, builds, monkeypatch):
