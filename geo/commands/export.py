@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from geo import settings
 from geo.commands import options
@@ -20,13 +21,6 @@ def _size(text: str) -> str:
     return text
 
 
-def _existing_dir(text: str):
-    from pathlib import Path
-
-    path = Path(text)
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{path} is not an existing folder (run `corridor maps` first)")
-    return path
 
 
 def register(sub) -> None:
@@ -44,7 +38,7 @@ def register(sub) -> None:
     p.add_argument("--format", type=options.comma_list(FORMATS), default="png,gpkg,geojson,parquet",
                    help="comma-separated formats: png,gpkg,geojson,parquet (default all)")
     p.add_argument("--size", type=_size, default="1600x1000", help="PNG size WIDTHxHEIGHT in pixels (default 1600x1000)")
-    p.add_argument("--maps", type=_existing_dir, default=None, help=f"folder of rendered maps (default {settings.MAPS_DIR})")
+    p.add_argument("--maps", type=Path, default=None, help=f"folder of rendered maps (default {settings.MAPS_DIR})")
     p.add_argument("--out", type=options.output_dir, default=None, help=f"folder for layer files (default {settings.export_dir()})")
     p.add_argument("--png-out", type=options.output_dir, default=None, help=f"folder for PNGs (default {settings.map_png_dir()})")
     p.set_defaults(func=run)
