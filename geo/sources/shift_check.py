@@ -66,15 +66,6 @@ def _vertices(geoms, limit: int = MAX_VERTICES) -> np.ndarray:
     return coords
 
 
-def _outline(geoms) -> np.ndarray:
-    """Reference geometries as lines and points: a polygon's interior says nothing about position."""
-    geoms = np.asarray(geoms, dtype=object)
-    polygonal = shapely.get_type_id(geoms) >= 3  # polygons, multi-* and collections
-    out = geoms.copy()
-    out[polygonal] = shapely.boundary(geoms[polygonal])
-    return out[~shapely.is_empty(out) & ~shapely.is_missing(out)]
-
-
 def reference_geometries(layers_dir: Path | None = None) -> list:
     """Anchors (WGS-84 points from :func:`geo.settings.anchors_file`), when the file exists."""
     path = settings.anchors_file() if layers_dir is None else Path(layers_dir) / "anchors.csv"
@@ -91,7 +82,51 @@ def reference_geometries(layers_dir: Path | None = None) -> list:
     return points
 
 
-def measure_shift(geoms, references, *, what: str) -> ShiftResult:
+class References:
+    """Reference outlines in UTM 50N, in one spatial index, each tagged with its owner (a source file)."""
+
+    def __init__(self, geoms, owners=None):
+        import pyproj
+
+        geoms = np.asarray(list(geoms), dtype=object)
+        owners = np.asarray(["" for _ in geoms] if owners is None else list(owners), dtype=object)
+        keep = ~shapely.is_missing(geoms)
+        geoms, owners = geoms[keep], owners[keep]
+        polygonal = shapely.get_type_id(geoms) >= 3  # polygons, multi-* and collections
+        outline = geoms.copy()
+        outline[polygonal] = shapely.boundary(geoms[polygonal])  # an interior says nothing about position
+        keep = ~shapely.is_empty(outline)
+        self.to_m = pyproj.Transformer.from_crs(settings.STORAGE_CRS, settings.METRIC_CRS, always_xy=True)
+        # single segments and points: small items make the index's distance queries cheap
+        parts, part_of = shapely.get_parts(outline[keep], return_index=True)
+        coords, vertex_of = shapely.get_coordinates(parts, return_index=True)
+        x, y = self.to_m.transform(coords[:, 0], coords[:, 1])
+        xy = np.column_stack([x, y])
+        lineal = np.isin(shapely.get_type_id(parts), (1, 2))  # LineString, LinearRing
+        pair = (vertex_of[:-1] == vertex_of[1:]) & lineal[vertex_of[:-1]]
+        start = np.flatnonzero(pair)
+        segments = shapely.linestrings(np.stack([xy[start], xy[start + 1]], axis=1))
+        lone = np.flatnonzero(~lineal[vertex_of])
+        self.geoms = np.concatenate([segments, shapely.points(xy[lone])])
+        self.owners = np.concatenate([owners[keep][part_of[vertex_of[start]]],
+                                      owners[keep][part_of[vertex_of[lone]]]])
+        self.tree = shapely.STRtree(self.geoms)
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    def near(self, x: np.ndarray, y: np.ndarray, *, exclude=None) -> np.ndarray:
+        """Which points (metres) lie within :data:`geo.settings.CRS_SHIFT_NEAR_M` of an outline not of ``exclude``."""
+        pts, refs = self.tree.query(shapely.points(x, y), predicate="dwithin", distance=settings.CRS_SHIFT_NEAR_M)
+        if exclude is not None:
+            other = self.owners[refs] != exclude
+            pts = pts[other]
+        out = np.zeros(len(x), dtype=bool)
+        out[pts] = True
+        return out
+
+
+def measure_shift(geoms, references, *, what: str, exclude=None) -> ShiftResult:
     """Compare the fit of ``geoms`` (lon/lat) to ``references`` as WGS-84, and moved back from GCJ-02 and BD-09.
 
     The fit is the share of the (sampled) vertices lying within
@@ -100,27 +135,24 @@ def measure_shift(geoms, references, *, what: str) -> ShiftResult:
     source has many such vertices, a shifted one few — until it is moved back.  The source
     ``looks_shifted`` from a system when moving it back raises that share by at least
     :data:`geo.settings.CRS_SHIFT_MIN_GAIN` and to at least 1.5 times what it was.
-    """
-    import pyproj
 
+    ``references`` is a :class:`References` (outlines owned by ``exclude`` are ignored) or
+    any sequence of lon/lat geometries.
+    """
     xy = _vertices(geoms)
-    refs = _outline(list(references))
+    refs = references if isinstance(references, References) else References(references)
     empty = ShiftResult(what, len(xy), {}, {}, None)
     if len(xy) < MIN_VERTICES or not len(refs):
         return empty
-    to_m = pyproj.Transformer.from_crs(settings.STORAGE_CRS, settings.METRIC_CRS, always_xy=True)
-    ref_m = shapely.transform(refs, lambda c: np.column_stack(to_m.transform(c[:, 0], c[:, 1])))
-    tree = shapely.STRtree(ref_m)
     fit, offset = {}, {}
-    x0, y0 = to_m.transform(xy[:, 0], xy[:, 1])
+    x0, y0 = refs.to_m.transform(xy[:, 0], xy[:, 1])
     for system in ("wgs84", "gcj02", "bd09"):
         if system == "wgs84":
             lon, lat = xy[:, 0], xy[:, 1]
         else:
             lon, lat = convert_coords(xy[:, 0], xy[:, 1], src=system, dst="wgs84")
-        x, y = to_m.transform(lon, lat)
-        _, d = tree.query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
-        fit[system] = float((d <= settings.CRS_SHIFT_NEAR_M).mean())
+        x, y = refs.to_m.transform(lon, lat)
+        fit[system] = float(refs.near(x, y, exclude=exclude).mean())
         offset[system] = (float(np.median(x0 - x)), float(np.median(y0 - y)))
     shifted = None
     for system in ("gcj02", "bd09"):
@@ -151,12 +183,13 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame], *, layers_dir: Path | None
         return layers
     allf = pd.concat(frames, ignore_index=True)
     anchors = reference_geometries(layers_dir)
+    refs = References([*allf["geometry"], *anchors], [*allf["source_file"], *["anchors.csv"] * len(anchors)])
     problems = []
     for source, part in allf.groupby("source_file", sort=True):
         if part["source_detail"].astype(str).str.contains("converted from", regex=False).any():
             continue  # declared GCJ-02/BD-09 and converted: the declaration was made on purpose
-        others = allf.loc[allf["source_file"] != source, "geometry"].tolist() + anchors
-        result = measure_shift(part.geometry.to_numpy(), others, what=f"{settings.LAYERS_DIR.name}/{source}")
+        result = measure_shift(part["geometry"].to_numpy(), refs, what=f"{settings.LAYERS_DIR.name}/{source}",
+                               exclude=source)
         if result.looks_shifted:
             problems.append(result.message())
     for problem in problems:
