@@ -550,3 +550,24 @@ def _parser_with(module):
         return parser
 
     return build
+
+
+OSM_WUHAN = settings.REPO_ROOT.parent / "shared" / "osm_wuhan"
+
+
+@pytest.mark.skipif(not OSM_WUHAN.exists(), reason="needs the shared OSM data of Wuhan")
+def test_point_hint_on_real_osm_data(tmp_path, capsys, builds, real_layers):
+    """Real WGS-84 OSM points of Wuhan raise no false alarm; Guanggu's buildings and roads moved to BD-09 do."""
+    for name in ("geoclaw_wuhan_metro_stations_osm.geojson", "geoclaw_wuhan_universities_osm.geojson",
+                 "geoclaw_wuhan_hospitals_osm.geojson", "tilezen_guanggu_buildings_roads.geojson"):
+        pts = gpd.read_file(OSM_WUHAN / name).to_crs("EPSG:4326").geometry.representative_point()
+        src = firms_csv(tmp_path / f"{name}.csv", [(f"p{i}", p.x, p.y) for i, p in enumerate(pts)])
+        code, out, err = run(capsys, "points", "import", src, "--lon", "lon", "--lat", "lat", "--crs", "wgs84",
+                             "--out", tmp_path / "p.parquet")
+        assert code == 0, err
+        assert "look" not in out and "shifted" not in out, (name, out)
+    lon, lat = convert_coords(pts.x.to_numpy(), pts.y.to_numpy(), src="wgs84", dst="bd09")
+    src = firms_csv(tmp_path / "baidu.csv", [(f"p{i}", x, y) for i, (x, y) in enumerate(zip(lon, lat, strict=True))])
+    code, out, err = run(capsys, "points", "import", src, "--lon", "lon", "--lat", "lat", "--crs", "wgs84",
+                         "--out", tmp_path / "p.parquet")
+    assert code == 0 and "the points look BD-09 shifted" in out and "--crs bd09" in out
