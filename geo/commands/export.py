@@ -51,8 +51,13 @@ def run(args) -> int:
     out, png_out = args.out or settings.export_dir(), args.png_out or settings.map_png_dir()
     options.check_outputs(folders={"--out": out, "--png-out": png_out})
     fmt = args.format if isinstance(args.format, str) else ",".join(args.format)
-    report = run_export(only=split_names(args.only), formats=parse_formats(fmt), size=parse_size(args.size),
-                        maps_dir=args.maps, out_dir=args.out, png_dir=args.png_out, progress=not args.quiet)
+    from geo.io import staged_dir, unstage
+
+    with staged_dir(out) as stage, staged_dir(png_out) as png_stage:  # moved into place together
+        report = run_export(only=split_names(args.only), formats=parse_formats(fmt), size=parse_size(args.size),
+                            maps_dir=args.maps, out_dir=stage, png_dir=png_stage, progress=not args.quiet)
+    report.written = {key: unstage(unstage(path, stage, out), png_stage, png_out)
+                      for key, path in report.written.items()}
     if not args.quiet:
         for key, path in report.written.items():
             print(f"{key}: {path}")

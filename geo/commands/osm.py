@@ -93,7 +93,10 @@ def run(args) -> int:
         return 1
     out = args.out or settings.BUILD_DIR
     options.check_outputs(folders={"--out": out})
-    csv = write_report(report, out)
+    from geo.io import staged_dir, unstage
+
+    with staged_dir(out) as stage:
+        csv = unstage(write_report(report, stage), stage, out)
     if not args.quiet:
         print(format_report(report), end="")
     print(f"report: {csv}")

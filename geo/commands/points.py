@@ -111,7 +111,10 @@ def _run_zones(args) -> int:
                                     n_workers=args.workers, progress=not args.quiet)
     else:
         figures = zone_figures(args.points, category=args.category, progress=not args.quiet)
-    paths = figures.write(args.out)
+    from geo.io import staged_dir, unstage
+
+    with staged_dir(out) as stage:  # the CSVs and the GeoPackage of one run, moved in together
+        paths = {name: unstage(path, stage, out) for name, path in figures.write(stage).items()}
     if not args.quiet:
         z = figures.zones
         cols = ["zone_layer", "zone_id", "points", "points_per_km2", "nearest_campus_median_m",
