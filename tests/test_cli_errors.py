@@ -417,6 +417,10 @@ def test_a_single_3d_vertex_is_dropped_with_a_note(tmp_path, capsys, builds, mon
     built = gpd.read_file(out / "corridor.gpkg", layer="zhigu")
     assert not shapely.has_z(built.geometry.to_numpy()).any()
     assert not gpd.read_file(out / "geojson" / "zhigu.geojson").has_z.any()
+    # the analyses (where `corridor all` used to crash) run on the 2-D build
+    monkeypatch.setattr(settings, "BUILD_DIR", out)
+    code, _, err = run(capsys, "analyse", "--out", tmp_path / "analysis", "--grid-m", "200")
+    assert code == 0, err
 
 
 # --- atomic builds, determinism, tracebacks -----------------------------------------------------------------
