@@ -9,8 +9,10 @@ STAMP := $(VENV)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@echo "setting up $(VENV) (first run only) ..."
+	@PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --quiet --upgrade pip
+	@# -qq and PYTHONWARNINGS: pip's index notices and the build backend's are not for a newcomer; errors still show
+	@PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --quiet -e '.[test]'
 	@touch $(STAMP)
 
 install: $(STAMP)

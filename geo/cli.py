@@ -12,9 +12,10 @@ import importlib
 import logging
 import pkgutil
 import sys
+import traceback
 
 from geo import commands
-from geo.errors import CorridorError
+from geo.errors import UsageError, describe
 
 log = logging.getLogger("corridor")
 
@@ -38,24 +39,67 @@ def build_parser() -> argparse.ArgumentParser:
     names = [m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
     names.sort(key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
     for name in names:
-        importlib.import_module(f"geo.commands.{name}").register(sub)
+        module = importlib.import_module(f"geo.commands.{name}")
+        if hasattr(module, "register"):  # helper modules (options) define no command
+            module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``corridor`` command; returns the process exit code."""
+    """Entry point of the ``corridor`` command; returns the process exit code.
+
+    Usage errors (argparse, :class:`~geo.errors.UsageError`) exit 2; any failure of a stage,
+    bad input or a bad environment (a full disk, a read-only folder) prints one line naming
+    the file and what to do and exits 1.  ``-v`` adds the traceback.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # a usage error: argparse prints it and exits 2 (SystemExit)
     if not args.command:
         parser.print_help()
         return 2
     level = logging.ERROR if args.quiet else (logging.DEBUG if args.verbose else logging.INFO)
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    from geo.io import clean_stale_staging
+
+    restore = _terminate_cleanly()
     try:
+        clean_stale_staging()
         return int(args.func(args) or 0)
-    except (CorridorError, FileNotFoundError) as exc:
-        print(f"corridor {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        print(f"corridor {args.command}: interrupted; no finished output was replaced", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place every error becomes one line
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        usage = isinstance(exc, UsageError)
+        prog = " ".join(p for p in ("corridor", args.command, _action(args)) if p)
+        print(f"{prog}: error: {describe(exc)}", file=sys.stderr)
+        return 2 if usage else 1
+    finally:
+        restore()
+
+
+def _terminate_cleanly():
+    """Turn SIGTERM into KeyboardInterrupt, so temporary files are removed by their ``finally``.
+
+    Returns a function restoring the previous handler.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+def _action(args) -> str | None:
+    """The sub-action of a command with actions (``points import``, ``osm fetch``)."""
+    return getattr(args, "points_command", None) or getattr(args, "osm_command", None)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -175,6 +175,7 @@ def build_layers(
     """
     out = Path(out_dir) if out_dir else settings.BUILD_DIR
     layers = load_all_sources(names=names, layers_dir=layers_dir, progress=progress)  # raises before any write
+    layers = __import__("geo.sources.shift_check", fromlist=["_"]).check_layers(layers, layers_dir=layers_dir)
     return write_layers(layers, out_dir=out, progress=progress)
 
 

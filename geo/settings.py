@@ -25,6 +25,15 @@ BUILD_DIR = Path(os.environ.get("CORRIDOR_BUILD_DIR", LAYERS_DIR / "build"))
 GEOPACKAGE_NAME = "corridor.gpkg"
 OSM_DIR = Path(os.environ.get("CORRIDOR_OSM_DIR", LAYERS_DIR / "osm"))
 MAPS_DIR = Path(os.environ.get("CORRIDOR_MAPS_DIR", REPO_ROOT / "maps"))
+#: Timestamp written inside outputs (GeoPackage metadata) unless SOURCE_DATE_EPOCH is set:
+#: never the wall clock, so that two builds of the same inputs are byte-identical.
+FIXED_OUTPUT_TIME = "2000-01-01T00:00:00+00:00"
+#: Folders never accepted as an output (``--out``), nor any folder inside the first group.
+PROTECTED_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/sbin", "/sys",
+                   "/usr", "/var/lib", "/var/log")
+PROTECTED_DIRS = ("/", "/home", "/opt", "/root", "/srv", "/tmp", "/var", "/mnt", "/media", "/run")
+#: Free space (bytes) an output folder needs before a stage starts.
+MIN_FREE_BYTES = 1 << 20
 
 #: Where the policy documents (seed texts) live, for the registry checks.
 SEEDS_DIR = Path(os.environ.get("CORRIDOR_SEEDS_DIR", REPO_ROOT.parent / "shared" / "seeds"))
@@ -32,6 +41,14 @@ SEEDS_DIR = Path(os.environ.get("CORRIDOR_SEEDS_DIR", REPO_ROOT.parent / "shared
 # --- coordinate reference systems -------------------------------------------------------
 #: Storage CRS: every layer is stored in WGS-84 longitude/latitude.
 STORAGE_CRS = "EPSG:4326"
+#: `corridor layers --strict`: a source declared WGS-84 that sits at the GCJ-02/BD-09 offset
+#: is an error instead of a warning (read when the check runs).
+CRS_SHIFT_STRICT = False
+#: A vertex "meets" another layer when it lies this close (m) to another source's edge or street.
+CRS_SHIFT_NEAR_M = 40.0
+#: A source is flagged when moving it back from GCJ-02/BD-09 raises the share of its vertices
+#: meeting other layers by this much (and to 1.5 times what it was).
+CRS_SHIFT_MIN_GAIN = 0.1
 #: Metric CRS for areas, lengths and distances: UTM zone 50N covers Wuhan and the corridor.
 METRIC_CRS = "EPSG:32650"
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import platform
-from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -213,7 +212,7 @@ def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", o
                                     units="min")
     cfg_bytes = Path(settings.LAND_SCENARIOS_FILE).read_bytes()
     provenance = {
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_utc": __import__("geo.io", fromlist=["_"]).output_time().isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "inputs": _layer_provenance(layers),
         "layers_from": str(settings.geopackage_path())

@@ -12,6 +12,8 @@ window.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +31,11 @@ from tqdm.auto import tqdm
 
 from geo import settings
 from geo.analysis import network as net
-from geo.errors import CoordinateSystemError
+from geo.errors import CoordinateSystemError, InputFileError
 from geo.io import atomic_path
 
 NODATA = -9999.0
+log = logging.getLogger("corridor")
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,25 @@ def travel_time_surface(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, gr
 ZONAL_STATS = ("count", "sum", "mean", "min", "max")
 
 
+@contextlib.contextmanager
+def open_raster(path: str | Path):
+    """Open a raster for reading; a missing, truncated or corrupt file is one :class:`InputFileError`."""
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise InputFileError(f"cannot be read as a raster ({first}); it may be truncated or not a GeoTIFF. "
+                             "Export or download it again", path=path) from None
+    with src:
+        yield src
+
+
+def _read_failed(path, exc) -> InputFileError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputFileError(f"reading the raster's cells failed ({first}); the file is probably truncated or "
+                          "corrupt. Export or download it again", path=path)
+
+
 def zonal_stats(raster_path: str | Path, zones: gpd.GeoDataFrame, *, stats=ZONAL_STATS, band: int = 1,
                 all_touched: bool = False, id_column: str = "id", progress: bool = False) -> pd.DataFrame:
     """Statistics of a raster's valid cells inside each zone.
@@ -197,13 +219,28 @@ def zonal_stats(raster_path: str | Path, zones: gpd.GeoDataFrame, *, stats=ZONAL
     if unknown:
         raise ValueError(f"unknown statistics {sorted(unknown)}; choose from {ZONAL_STATS}")
     rows = []
-    with rasterio.open(raster_path) as src:
+    with open_raster(raster_path) as src:
         if src.crs is None:
-            raise CoordinateSystemError(f"{raster_path}: raster has no CRS")
+            raise CoordinateSystemError(f"{raster_path}: raster has no CRS; assign one (gdal_edit.py -a_srs) first")
+        if not 1 <= band <= src.count:
+            raise ValueError(f"{raster_path} has {src.count} band(s); band {band} does not exist")
         z = zones.to_crs(src.crs)
         full = Window(0, 0, src.width, src.height)
+        overlap = shapely.box(*src.bounds)
         for geom in tqdm(z.geometry, desc="zonal stats", unit="zone", disable=not progress):
-            rows.append(_zone_stats(src, geom, full, band=band, all_touched=all_touched, stats=stats))
+            try:
+                rows.append(_zone_stats(src, geom, full, band=band, all_touched=all_touched, stats=stats))
+            except rasterio.errors.RasterioIOError as exc:
+                raise _read_failed(raster_path, exc) from None
+        outside = int((~z.geometry.intersects(overlap)).sum())
+        bounds, crs_text = src.bounds, src.crs.to_string()
+    if len(z) and outside == len(z):
+        log.warning("warning: %s does not overlap any of the %d zones (raster bounds %s in %s); every statistic "
+                    "is empty, not zero. Check the raster's extent and CRS", raster_path, len(z),
+                    tuple(round(b, 4) for b in bounds), crs_text)
+    elif outside:
+        log.warning("warning: %d of %d zones lie outside %s; their statistics are empty", outside, len(z),
+                    raster_path)
     out = pd.DataFrame(rows, index=zones.index, columns=list(stats))
     if id_column in zones.columns:
         out.insert(0, id_column, zones[id_column].to_numpy())

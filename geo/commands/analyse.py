@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 from geo import settings
+from geo.commands import options
 
 log = logging.getLogger("corridor")
 
@@ -22,31 +22,36 @@ def register(sub) -> None:
             "(© OpenStreetMap contributors, ODbL)."
         ),
     )
-    p.add_argument("--out", type=Path, default=None, help=f"output folder (default {settings.analysis_dir()})")
+    p.add_argument("--out", type=options.output_dir, default=None,
+                   help=f"output folder (default {settings.analysis_dir()})")
     p.add_argument("--network", choices=("traced", "osm"), default="traced",
                    help="street network: the traced arterial network (default, offline) or an OSM graph")
     p.add_argument("--osm-graph", type=Path, default=None,
                    help=f"osmnx GraphML file for --network osm (default: newest under {settings.OSM_DIR})")
-    p.add_argument("--landuse", default=None,
+    p.add_argument("--landuse", type=_file_or_osm, default=None,
                    help="OSM land-use polygons for the land classes: a GeoPackage/GeoJSON/GeoParquet file, or "
                         "'osm' for the OSM cache (`corridor osm fetch/import`)")
-    p.add_argument("--buildings", default=None,
+    p.add_argument("--buildings", type=_file_or_osm, default=None,
                    help="buildings for the existing floor stock: 'osm' for the OSM cache (`corridor osm fetch "
                         "--buildings`, `corridor osm import FILE --buildings`), or a file (.osm, GeoJSON, GeoPackage); "
                         "without it the stock is reported as unknown")
-    p.add_argument("--grid-m", type=float, default=settings.RASTER_GRID_M,
+    p.add_argument("--grid-m", type=options.positive_float, default=settings.RASTER_GRID_M,
                    help=f"raster cell size in metres (default {settings.RASTER_GRID_M:g})")
     p.set_defaults(func=run)
+
+
+def _file_or_osm(text: str):
+    """``osm`` (the OSM cache) or an existing readable file."""
+    return "osm" if text == "osm" else options.input_file(text)
 
 
 def run(args) -> int:
     from geo.analysis.pipeline import load_buildings, load_landuse, run_analysis
 
-    if args.grid_m <= 0:
-        print("corridor analyse: error: --grid-m must be positive", file=sys.stderr)
-        return 2
-    landuse, landuse_coverage = load_landuse(getattr(args, "landuse", None))
-    buildings = load_buildings(getattr(args, "buildings", None))
+    files = {k: v for k, v in (("--landuse", args.landuse), ("--buildings", args.buildings)) if isinstance(v, Path)}
+    options.check_outputs(inputs=files, folders={"--out": args.out or settings.analysis_dir()})
+    landuse, landuse_coverage = load_landuse(args.landuse)
+    buildings = load_buildings(args.buildings)
     result = run_analysis(out_dir=args.out, network_kind=args.network, osm_graph=getattr(args, "osm_graph", None),
                           grid_m=args.grid_m, landuse=landuse, landuse_coverage=landuse_coverage,
                           buildings=buildings, progress=not args.quiet)

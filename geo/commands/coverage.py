@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 
 from geo import settings
+from geo.commands import options
 
 HTML_NAME = "coverage.html"
 
@@ -27,8 +28,9 @@ def register(sub) -> None:
             "or a feature cites an unknown document."
         ),
     )
-    p.add_argument("--out", type=Path, default=None, help=f"output folder (default {settings.MAPS_DIR})")
-    p.add_argument("--registry", type=Path, default=None, help="registry file (default layers/registry.yml)")
+    p.add_argument("--out", type=options.output_dir, default=None, help=f"output folder (default {settings.MAPS_DIR})")
+    p.add_argument("--registry", type=options.input_file, default=None,
+                   help="registry file (default layers/registry.yml)")
     p.set_defaults(func=run)
 
 
@@ -45,9 +47,14 @@ def run(args) -> int:
     table = coverage(registry, documents=documents, layers=layers)
     places = registry.places_frame()
     out = Path(args.out) if getattr(args, "out", None) else settings.MAPS_DIR
-    write_text(table.to_csv(index=False), out / "coverage.csv")
-    write_text(places.to_csv(index=False), out / "coverage_places.csv")
-    page = write_text(render_html(table, places, documents=documents, problems=problems), out / HTML_NAME)
+    options.check_outputs(inputs={"--registry": getattr(args, "registry", None)}, folders={"--out": out})
+    from geo.io import staged_dir, unstage
+
+    with staged_dir(out) as stage:
+        write_text(table.to_csv(index=False), stage / "coverage.csv")
+        write_text(places.to_csv(index=False), stage / "coverage_places.csv")
+        page = write_text(render_html(table, places, documents=documents, problems=problems), stage / HTML_NAME)
+    page = unstage(page, stage, out)
     if not getattr(args, "quiet", False):
         print(format_table(table))
     for problem in problems:

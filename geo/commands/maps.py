@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from geo import settings
+from geo.commands import options
 
 
 def register(sub) -> None:
@@ -24,7 +23,7 @@ def register(sub) -> None:
                    help="render only this map (repeatable, or comma-separated)")
     p.add_argument("--cdn", action="store_true",
                    help="load Leaflet and plugins from folium's CDNs (smaller files; needs the network)")
-    p.add_argument("--out", type=Path, default=None, help=f"output folder (default {settings.MAPS_DIR})")
+    p.add_argument("--out", type=options.output_dir, default=None, help=f"output folder (default {settings.MAPS_DIR})")
     p.set_defaults(func=run)
 
 
@@ -36,12 +35,16 @@ def split_names(values) -> list[str] | None:
 
 
 def run(args) -> int:
+    from geo.io import staged_dir, unstage
     from geo.render.maps import render_maps
 
-    report = render_maps(only=split_names(getattr(args, "only", None)), out_dir=getattr(args, "out", None),
-                         cdn=getattr(args, "cdn", False), progress=not getattr(args, "quiet", False))
+    out = getattr(args, "out", None) or settings.MAPS_DIR
+    options.check_outputs(folders={"--out": out})
+    with staged_dir(out) as stage:  # every page of this run is moved in together, at the end
+        report = render_maps(only=split_names(getattr(args, "only", None)), out_dir=stage,
+                             cdn=getattr(args, "cdn", False), progress=not getattr(args, "quiet", False))
     for name, path in report.written.items():
-        print(f"map {name}: {path}")
+        print(f"map {name}: {unstage(path, stage, out)}")
     for name, problem in report.failed.items():
         print(f"map {name}: FAILED — {problem}")
     if report.failed:

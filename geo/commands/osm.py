@@ -5,9 +5,10 @@ Map data © OpenStreetMap contributors (ODbL).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from geo import settings
+from geo.commands import options
+
+_NETWORKS = ("walk", "bike", "drive", "drive_service", "all", "all_public")
 
 
 def register(sub) -> None:
@@ -27,26 +28,28 @@ def register(sub) -> None:
                    help=f"study area (default {settings.OSM_DEFAULT_AREA})")
     f.add_argument("--buildings", action="store_true", help="also fetch building footprints (with building:levels and height: the floor stock "
                         "read by `corridor analyse --buildings osm`)")
-    f.add_argument("--networks", default=",".join(settings.OSM_NETWORK_TYPES),
+    f.add_argument("--networks", type=options.comma_list(_NETWORKS, allow_empty=True),
+                   default=tuple(settings.OSM_NETWORK_TYPES),
                    help="comma-separated network types, or '' for none (default walk,bike,drive)")
     f.add_argument("--require-osm", action="store_true",
                    help="fail (exit 1) instead of falling back to the embedded layers when offline")
     f.set_defaults(func=run, osm_command="fetch")
 
     i = osm_sub.add_parser("import", help="import a local .osm/.osm.xml/.osm.pbf (or Amap/Baidu GeoJSON/CSV)")
-    i.add_argument("file", type=Path, help="the file to import")
+    i.add_argument("file", type=options.input_file, help="the file to import")
     i.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
                    help="coordinate system of the file (OSM extracts are wgs84; Amap gcj02; Baidu bd09)")
     i.add_argument("--area", choices=sorted(settings.OSM_AREAS), default=settings.OSM_DEFAULT_AREA,
                    help="study area to clip to and cache under")
     i.add_argument("--buildings", action="store_true", help="also import building footprints (the floor stock read by "
                         "`corridor analyse --buildings osm`)")
-    i.add_argument("--networks", default=",".join(settings.OSM_NETWORK_TYPES),
+    i.add_argument("--networks", type=options.comma_list(_NETWORKS, allow_empty=True),
+                   default=tuple(settings.OSM_NETWORK_TYPES),
                    help="comma-separated network types, or '' for none")
     i.set_defaults(func=run, osm_command="import")
 
     c = osm_sub.add_parser("conflate", help="match cached OSM features to the traced places and report")
-    c.add_argument("--out", type=Path, default=None,
+    c.add_argument("--out", type=options.output_dir, default=None,
                    help=f"folder for conflation_report.csv/.txt (default {settings.BUILD_DIR})")
     c.set_defaults(func=run, osm_command="conflate")
     p.set_defaults(func=_usage(p))
@@ -60,8 +63,10 @@ def _usage(parser):
     return show
 
 
-def _networks(text: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in text.split(",") if n.strip())
+def _networks(value) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(n.strip() for n in value.split(",") if n.strip())
+    return tuple(value)
 
 
 def run(args) -> int:
@@ -88,7 +93,12 @@ def run(args) -> int:
     if not len(osm):
         print("osm conflate: no OpenStreetMap data cached; run `corridor osm fetch` or `corridor osm import FILE`")
         return 1
-    csv = write_report(report, args.out or settings.BUILD_DIR)
+    out = args.out or settings.BUILD_DIR
+    options.check_outputs(folders={"--out": out})
+    from geo.io import staged_dir, unstage
+
+    with staged_dir(out) as stage:
+        csv = unstage(write_report(report, stage), stage, out)
     if not args.quiet:
         print(format_report(report), end="")
     print(f"report: {csv}")

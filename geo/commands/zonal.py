@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from geo import settings
+from geo.commands import options
+from geo.errors import UsageError
 
 
 def register(sub) -> None:
@@ -18,32 +18,36 @@ def register(sub) -> None:
             "are reprojected to the raster's CRS; nodata cells are skipped. Writes a CSV."
         ),
     )
-    p.add_argument("raster", type=Path, help="a GeoTIFF (or any raster GDAL reads) with a CRS")
-    p.add_argument("--zones", default=",".join(settings.ZONAL_ZONE_LAYERS),
+    p.add_argument("raster", type=options.input_file, help="a GeoTIFF (or any raster GDAL reads) with a CRS")
+    p.add_argument("--zones", type=options.comma_list(), default=tuple(settings.ZONAL_ZONE_LAYERS),
                    help=f"comma-separated zone layers (default {','.join(settings.ZONAL_ZONE_LAYERS)})")
-    p.add_argument("--stats", default=None,
+    p.add_argument("--stats", type=options.comma_list(), default=None,
                    help="comma-separated statistics among count, sum, mean, min, max (default: all)")
-    p.add_argument("--band", type=int, default=1, help="raster band (default 1)")
+    p.add_argument("--band", type=options.positive_int, default=1, help="raster band (default 1)")
     p.add_argument("--all-touched", action="store_true", help="count every cell a zone touches, not only centres inside")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=options.output_file(".csv"), default=None,
                    help=f"CSV to write (default {settings.analysis_dir()}/zonal_<raster>.csv)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from geo.analysis.raster import zonal_stats
+    from geo.analysis.raster import ZONAL_STATS, open_raster, zonal_stats
     from geo.io import write_text
     from geo.layers import LAYER_SPECS, load_layers
 
-    if not args.raster.exists():
-        raise FileNotFoundError(f"{args.raster} does not exist")
-    names = [n.strip() for n in args.zones.split(",") if n.strip()]
+    names = list(args.zones) if not isinstance(args.zones, str) else [n.strip() for n in args.zones.split(",")]
     unknown = [n for n in names if n not in LAYER_SPECS]
     if unknown:
-        raise FileNotFoundError(f"unknown zone layer(s) {', '.join(unknown)}; choose from {', '.join(LAYER_SPECS)}")
-    from geo.analysis.raster import ZONAL_STATS
-
-    stats = tuple(s.strip() for s in args.stats.split(",") if s.strip()) if args.stats else ZONAL_STATS
+        raise UsageError(f"--zones: unknown layer(s) {', '.join(unknown)}; choose from {', '.join(LAYER_SPECS)}")
+    stats = tuple(args.stats) if args.stats else ZONAL_STATS
+    bad = [s for s in stats if s not in ZONAL_STATS]
+    if bad:
+        raise UsageError(f"--stats: unknown statistic(s) {', '.join(bad)}; choose from {', '.join(ZONAL_STATS)}")
+    with open_raster(args.raster) as src:  # a corrupt file or a missing band fails here, before any work
+        if args.band > src.count:
+            raise UsageError(f"--band {args.band}: {args.raster} has {src.count} band(s); choose 1 to {src.count}")
+    out = args.out or settings.analysis_dir() / f"zonal_{args.raster.stem}.csv"
+    options.check_outputs(inputs={"RASTER": args.raster}, files={"--out": out})
     tables = []
     for name, zones in load_layers(*names).items():
         polygons = zones[zones.geometry.geom_type.isin(("Polygon", "MultiPolygon"))]
@@ -52,7 +56,6 @@ def run(args) -> int:
         table.insert(1, "name_zh", polygons["name_zh"].to_numpy())
         table.insert(0, "zone_layer", name)
         tables.append(table)
-    out = args.out or settings.analysis_dir() / f"zonal_{args.raster.stem}.csv"
     write_text(pd.concat(tables, ignore_index=True).to_csv(index=False), out)
     print(f"zonal statistics: {out}")
     return 0

@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pyproj
+import shapely
 from tqdm.auto import tqdm
 
 from geo import settings
@@ -42,10 +44,15 @@ REJECT_REASONS = ("missing", "unparsable", "not_a_point", "swapped", "out_of_reg
 #: Schema-metadata key under which the importer records what it did.
 METADATA_KEY = b"corridor_points"
 GEOMETRY_COLUMN = "geometry"
+#: Reason written for a duplicate row dropped with ``drop_duplicates``.
+DUPLICATE_REASON = "duplicate"
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".geoparquet": "parquet",
-           ".gpkg": "ogr", ".geojson": "ogr", ".json": "ogr"}
+           ".gpkg": "ogr", ".geojson": "ogr", ".json": "ogr", ".xlsx": "excel"}
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # a decimal number, nothing else
 _CODES = {reason: i + 1 for i, reason in enumerate(REJECT_REASONS)}  # 0 = accepted
+_DUPLICATE_CODE = len(REJECT_REASONS) + 1
+#: Accepted points sampled for the GCJ-02/BD-09 check of a file declared WGS-84.
+_SHIFT_SAMPLE = 4000
 
 
 class PointImportError(CorridorError, ValueError):
@@ -64,16 +71,21 @@ class ImportSummary:
     accepted: int = 0
     rejected: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REJECT_REASONS, 0))
     category: str | None = None
+    duplicates: int = 0  # rows identical in every column to an earlier row
+    duplicates_dropped: int = 0  # of those, written to the rejects file (reason "duplicate")
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rejected_total(self) -> int:
-        return int(sum(self.rejected.values()))
+        return int(sum(self.rejected.values())) + self.duplicates_dropped
 
     def to_dict(self) -> dict:
         return {
             "source": str(self.source), "out": str(self.out), "rejects": str(self.rejects),
             "source_crs": self.source_crs, "category": self.category, "rows_read": self.rows_read,
             "accepted": self.accepted, "rejected_total": self.rejected_total, "rejected": dict(self.rejected),
+            "duplicates": self.duplicates, "duplicates_dropped": self.duplicates_dropped,
+            "warnings": list(self.warnings),
         }
 
     def format(self) -> str:
@@ -84,6 +96,12 @@ class ImportSummary:
             f"rejected  {self.rejected_total:>12,d} -> {self.rejects}",
         ]
         lines += [f"  {reason:<14}{n:>12,d}" for reason, n in self.rejected.items()]
+        if self.duplicates_dropped:
+            lines.append(f"  {DUPLICATE_REASON:<14}{self.duplicates_dropped:>12,d}")
+        if self.duplicates and not self.duplicates_dropped:
+            lines.append(f"duplicates{self.duplicates:>12,d} rows repeat an earlier row exactly (kept; "
+                         "--drop-duplicates removes them)")
+        lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
@@ -112,6 +130,8 @@ def parse_coordinate(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     else:
         # validated and cast inside Arrow: no Python object per row
         text = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+        # a decimal comma ("114,35", European and Excel exports) is a decimal point
+        text = pc.replace_substring_regex(text, r"^([+-]?\d+),(\d+)$", r"\1.\2")
         missing = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
         number = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
         value = pc.cast(pc.if_else(number, text, pa.scalar(None, pa.string())), pa.float64())
@@ -180,28 +200,153 @@ class _Source:
     metadata: dict = field(default_factory=dict)
 
 
-def _csv_header(path: Path, delimiter: str) -> list[str]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip file",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
+    b"PAR1": "a Parquet file",
+    b"SQLite format 3": "a SQLite/GeoPackage file",
+}
+
+
+def sniff_text(path: Path, *, encoding: str | None = None, what: str = "CSV") -> str:
+    """Check that ``path`` is text in ``encoding`` (default UTF-8); return the encoding to read with.
+
+    Raises :class:`PointImportError` naming the file, the first bad line and what to do when
+    the file is a binary file under a text name (an Excel workbook renamed ``.csv``) or not
+    in the encoding (a GBK/GB18030 export from Chinese Windows).
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    for magic, kind in _SIGNATURES.items():
+        if head.startswith(magic):
+            hint = ("save it as \"CSV UTF-8\" from Excel, or import the workbook itself (.xlsx)"
+                    if "Excel" in kind else "give it its proper extension")
+            raise PointImportError(f"{path}: this is {kind}, not {what} text; {hint}")
+    codec = encoding or "utf-8-sig"
+    try:
+        head.decode(codec)
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4 and len(head) == 1 << 20:
+            return codec  # a multi-byte character cut by the 1 MiB sample
+        line = head[:exc.start].count(b"\n") + 1
+        guess = ""
+        if encoding is None:
+            try:
+                head[:exc.start + 64].decode("gb18030")
+                guess = " It reads as GBK/GB18030 (Chinese Windows)."
+            except UnicodeDecodeError:
+                pass
+        raise PointImportError(
+            f"{path}: line {line} is not {codec.replace('-sig', '').upper()} text (byte 0x{head[exc.start]:02x})."
+            f"{guess} Pass --encoding gb18030 (or the file's encoding), or save the file as UTF-8"
+        ) from None
+    return codec
+
+
+def _csv_header(path: Path, delimiter: str, encoding: str = "utf-8-sig") -> list[str]:
+    with open(path, encoding=encoding, newline="") as fh:
         return next(csv.reader(fh, delimiter=delimiter), [])
 
 
-def _open_csv(path: Path, *, chunk_rows: int) -> _Source:
-    delimiter = "\t" if path.suffix == ".tsv" else ","
-    names = _csv_header(path, delimiter)
+def _sniff_delimiter(path: Path, default: str, encoding: str) -> str:
+    """``;`` for files that use it (Excel in locales with decimal commas), else ``default``."""
+    with open(path, encoding=encoding, newline="") as fh:
+        first = fh.readline()
+    return ";" if default == "," and first.count(";") > first.count(",") else default
+
+
+class _RowErrors:
+    """pyarrow's invalid_row_handler: remember the first bad row, then stop the read."""
+
+    def __init__(self, encoding: str = "utf-8-sig", delimiter: str = ","):
+        self.first = None
+        self.encoding, self.delimiter = encoding, delimiter
+
+    def __call__(self, row) -> str:
+        if self.first is None:
+            self.first = row
+        return "error"
+
+
+def _open_csv(path: Path, *, chunk_rows: int, encoding: str | None = None) -> _Source:
+    codec = sniff_text(path, encoding=encoding)
+    delimiter = _sniff_delimiter(path, "\t" if path.suffix == ".tsv" else ",", codec)
+    names = _csv_header(path, delimiter, codec)
     if not names:
         raise PointImportError(f"{path}: the CSV file is empty (no header row)")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in seen:
+            raise PointImportError(f"{path}: the header names column {name!r} twice (columns {seen[name]} and "
+                                   f"{i}); rename one of them")
+        seen[name] = i
     # Every column is read as text: coordinates are parsed here (to tell blank from
     # garbage), and other columns keep exactly what the file says.
-    reader = pacsv.open_csv(
+    errors = _RowErrors(codec, delimiter)
+    reader = _guarded(path, errors, lambda: pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(block_size=max(1 << 20, chunk_rows * 64)),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        read_options=pacsv.ReadOptions(block_size=max(1 << 20, chunk_rows * 64),
+                                       encoding="utf8" if codec.startswith("utf-8") else codec),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                         invalid_row_handler=errors),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True,
             quoted_strings_can_be_null=False,
         ),
-    )
-    return _Source(declared=None, batches=iter(reader))
+    ))
+    return _Source(declared=None, batches=_checked_batches(reader, path, errors))
+
+
+def _open_excel(path: Path, *, chunk_rows: int, sheet: str | None) -> _Source:
+    """An Excel workbook (.xlsx), one sheet (default the first), every cell read as text."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str, engine="openpyxl")
+    except (ValueError, KeyError, OSError) as exc:  # not a workbook, or no such sheet
+        raise PointImportError(f"{path}: cannot read the workbook ({str(exc).splitlines()[0]}); "
+                               "check the file, or pass --layer SHEET") from None
+    table = pa.Table.from_pandas(frame.astype(object).where(frame.notna(), None), preserve_index=False)
+    table = pa.Table.from_arrays([c.cast(pa.string()) for c in table.columns], names=[str(n) for n in frame.columns])
+    return _Source(declared=None, batches=iter(table.to_batches(max_chunksize=chunk_rows)))
+
+
+def _ragged_line(path: Path, encoding: str, delimiter: str) -> tuple[int, int, int] | None:
+    """(line, fields, header fields) of the first row whose field count differs from the header's."""
+    with open(path, encoding=encoding, newline="", errors="replace") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        header = next(reader, [])
+        for row in reader:
+            if row and len(row) != len(header):
+                return reader.line_num, len(row), len(header)
+    return None
+
+
+def _guarded(path: Path, errors: _RowErrors, read):
+    """``read()``; a ragged row or a parse failure becomes one :class:`PointImportError` naming it."""
+    try:
+        return read()
+    except pa.ArrowInvalid as exc:
+        row = errors.first
+        if row is not None:
+            found = _ragged_line(path, errors.encoding, errors.delimiter)
+            where = f"line {found[0]}" if found else "a row"
+            text = (row.text or "")[:80]
+            raise PointImportError(
+                f"{path}: {where} has {row.actual_columns} fields but the header has {row.expected_columns} "
+                f"({text!r}); fix that row (a value holding the delimiter must be quoted)") from None
+        raise PointImportError(f"{path}: cannot parse the CSV ({str(exc).splitlines()[0]})") from None
+
+
+def _checked_batches(reader, path: Path, errors: _RowErrors) -> Iterator[pa.RecordBatch]:
+    """The reader's batches, parse failures turned into :class:`PointImportError`."""
+    it = iter(reader)
+    while True:
+        try:
+            batch = _guarded(path, errors, lambda: next(it))
+        except StopIteration:
+            return
+        yield batch
 
 
 def _declared_in_metadata(meta: dict[bytes, bytes] | None) -> str | None:
@@ -230,7 +375,11 @@ def _crs_declaration(crs) -> tuple[str | None, pyproj.Transformer | None]:
 
 
 def _open_parquet(path: Path, *, chunk_rows: int, coords_given: bool) -> _Source:
-    pf = pq.ParquetFile(path)
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise PointImportError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]}); "
+                               "check that it is complete") from None
     meta = pf.schema_arrow.metadata or {}
     declared = _declared_in_metadata(meta)
     geometry, transformer = None, None
@@ -246,7 +395,7 @@ def _open_parquet(path: Path, *, chunk_rows: int, coords_given: bool) -> _Source
 
 
 def _geojson_declaration(path: Path) -> str | None:
-    with open(path, encoding="utf-8-sig") as fh:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
         head = fh.read(8192)
     match = re.search(r'"coordinate_system"\s*:\s*"([^"]+)"', head)
     return match.group(1) if match else None
@@ -255,8 +404,14 @@ def _geojson_declaration(path: Path) -> str | None:
 def _open_ogr(path: Path, *, chunk_rows: int, layer: str | None, stack: contextlib.ExitStack) -> _Source:
     import pyogrio
 
-    meta, reader = stack.enter_context(pyogrio.open_arrow(path, layer=layer, batch_size=chunk_rows,
-                                                                use_pyarrow=True))
+    if path.suffix.lower() in (".geojson", ".json"):
+        sniff_text(path, what="GeoJSON")  # GDAL would read GBK text as garbage or fail obscurely
+    try:
+        meta, reader = stack.enter_context(pyogrio.open_arrow(path, layer=layer, batch_size=chunk_rows,
+                                                              use_pyarrow=True))
+    except pyogrio.errors.DataSourceError as exc:
+        raise PointImportError(f"{path}: cannot be read as {path.suffix.lstrip('.')} "
+                               f"({str(exc).splitlines()[0]}); check that it is complete") from None
     declared, transformer = _crs_declaration(meta.get("crs"))
     if path.suffix in (".geojson", ".json"):
         declared = _geojson_declaration(path) or declared
@@ -307,7 +462,8 @@ def import_points(
     path: str | Path, *, lon: str | None = None, lat: str | None = None, crs: str | None = None,
     category: str | None = None, out: str | Path | None = None, rejects: str | Path | None = None,
     layer: str | None = None, region=None,
-    chunk_rows: int | None = None, progress: bool = False,
+    chunk_rows: int | None = None, progress: bool = False, encoding: str | None = None,
+    drop_duplicates: bool = False, check_shift: bool = True,
 ) -> ImportSummary:
     """Import a point file to WGS-84 GeoParquet, rejecting bad rows by reason.
 
@@ -335,6 +491,14 @@ def import_points(
         (lon_min, lat_min, lon_max, lat_max) in WGS-84 outside which rows are rejected.
     chunk_rows : int, optional
         Rows per chunk; memory grows with this, not with the file.
+    encoding : str, optional
+        Text encoding of a CSV (default UTF-8, with or without BOM); ``gb18030`` reads GBK.
+    drop_duplicates : bool
+        Rows identical in every column to an earlier row are always counted; with this they
+        go to the rejects file (reason ``duplicate``) instead of the output.
+    check_shift : bool
+        For points declared WGS-84, warn (in ``summary.warnings``) when they sit on the
+        GCJ-02/BD-09-shifted positions of the layers' streets and places.
 
     Returns
     -------
@@ -349,16 +513,20 @@ def import_points(
         raise FileNotFoundError(f"{path} does not exist")
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise PointImportError(f"{path}: unknown format {path.suffix!r}; use CSV, Parquet, GeoPackage or GeoJSON")
+        raise PointImportError(f"{path}: unknown format {path.suffix!r}; use CSV, Excel (.xlsx), Parquet, "
+                               "GeoPackage or GeoJSON")
     if (lon is None) != (lat is None):
         raise PointImportError("give both lon= and lat= (--lon and --lat), or neither")
-    if fmt == "csv" and lon is None:
+    if fmt in ("csv", "excel") and lon is None:
         raise PointImportError(f"{path}: a CSV needs the coordinate columns: --lon COLUMN --lat COLUMN")
     out = Path(out) if out else default_output(path)
     rejects = Path(rejects) if rejects else rejects_path(out)
+    _check_distinct(path, out, rejects)
     with contextlib.ExitStack() as stack:
         if fmt == "csv":
-            source = _open_csv(path, chunk_rows=chunk_rows)
+            source = _open_csv(path, chunk_rows=chunk_rows, encoding=encoding)
+        elif fmt == "excel":
+            source = _open_excel(path, chunk_rows=chunk_rows, sheet=layer)
         elif fmt == "parquet":
             source = _open_parquet(path, chunk_rows=chunk_rows, coords_given=lon is not None)
         else:
@@ -369,7 +537,7 @@ def import_points(
         summary = ImportSummary(source=path, out=out, rejects=rejects, source_crs=system, category=category)
         out_tmp = stack.enter_context(atomic_path(out))
         rej_tmp = stack.enter_context(atomic_path(rejects))
-        writers: dict = {}
+        writers: dict = {"drop_duplicates": drop_duplicates, "seen": np.empty(0, dtype=np.uint64), "sample": []}
         bar = stack.enter_context(tqdm(desc=f"importing {path.name}", unit=" rows", unit_scale=True,
                                        disable=not progress))
         try:
@@ -384,7 +552,49 @@ def import_points(
             for key in ("out", "rejects"):
                 if key in writers:
                     writers[key].close()
+    if check_shift and system == WGS84 and writers["sample"]:
+        warning = shift_warning(np.concatenate(writers["sample"]), what=str(path))
+        if warning:
+            summary.warnings.append(warning)
     return summary
+
+
+def _check_distinct(path: Path, out: Path, rejects: Path) -> None:
+    """Refuse an output that is the input, or one output on the other's path (nothing is overwritten)."""
+    def same(a: Path, b: Path) -> bool:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+
+    for label, target in (("out", out), ("rejects", rejects)):
+        if same(target, path):
+            raise PointImportError(f"{label}={target} is the input file; it would be overwritten. "
+                                   f"Give --{label} another path")
+        if target.is_dir():
+            raise PointImportError(f"{label}={target} is an existing folder; give a file name")
+    if same(out, rejects):
+        raise PointImportError(f"out and rejects are the same file {out}; give them different paths")
+
+
+def shift_warning(lonlat: np.ndarray, *, what: str) -> str | None:
+    """One line when points declared WGS-84 sit on the GCJ-02/BD-09-shifted places of the layers."""
+    from geo.layers import load_layers
+    from geo.sources.shift_check import measure_shift
+
+    try:
+        layers = load_layers()
+    except Exception:  # noqa: BLE001 - the check is advice; without layers there is nothing to compare
+        return None
+    refs = [g for gdf in layers.values() for g in gdf.to_crs(settings.STORAGE_CRS).geometry if g is not None]
+    result = measure_shift(shapely.points(lonlat), refs, what=what)
+    if not result.looks_shifted:
+        return None
+    flag = result.looks_shifted
+    east, north = result.offset[flag]
+    return (f"{what}: the points look {flag.upper().replace('GCJ02', 'GCJ-02').replace('BD09', 'BD-09')} "
+            f"shifted: moved back by {np.hypot(east, north):.0f} m, {result.fit[flag]:.0%} of them meet the "
+            f"layers' streets and places instead of {result.fit['wgs84']:.0%}. Re-import with --crs {flag} "
+            "(Amap/Tencent: gcj02, Baidu: bd09)")
 
 
 def _import_batch(table: pa.Table, *, source: _Source, system: str, lon, lat, category, region,
@@ -410,11 +620,20 @@ def _import_batch(table: pa.Table, *, source: _Source, system: str, lon, lat, ca
         raise PointImportError(f"{path}: no category column {category!r}; columns are {', '.join(table.column_names)}")
     lon_w, lat_w, code = classify_coordinates(x, y, src=system, missing=missing, unparsable=unparsable,
                                               not_point=not_point, region=region)
+    dup = _duplicates(table, writers)
+    summary.duplicates += int(dup.sum())
+    if writers["drop_duplicates"]:
+        dropped = dup & (code == 0)
+        code[dropped] = _DUPLICATE_CODE
+        summary.duplicates_dropped += int(dropped.sum())
+    if sum(len(a) for a in writers["sample"]) < _SHIFT_SAMPLE:
+        ok_rows = np.flatnonzero(code == 0)[:_SHIFT_SAMPLE]
+        writers["sample"].append(np.column_stack([x[ok_rows], y[ok_rows]]))
     src_row = pa.array(np.arange(start, start + n, dtype=np.int64))
-    counts = np.bincount(code, minlength=len(REJECT_REASONS) + 1)
+    counts = np.bincount(code, minlength=len(REJECT_REASONS) + 2)
     summary.rows_read += n
     summary.accepted += int(counts[0])
-    for reason, k in zip(REJECT_REASONS, counts[1:], strict=True):
+    for reason, k in zip(REJECT_REASONS, counts[1:len(REJECT_REASONS) + 1], strict=True):
         summary.rejected[reason] += int(k)
 
     ok = code == 0
@@ -441,7 +660,7 @@ def _import_batch(table: pa.Table, *, source: _Source, system: str, lon, lat, ca
         rej = rej.drop_columns([source.geometry]).append_column(
             "geometry_x", pa.array(x[bad])).append_column("geometry_y", pa.array(y[bad]))
     rej = rej.append_column("src_row", src_row.filter(pa.array(bad)))
-    reasons = np.array(("",) + REJECT_REASONS, dtype=object)[code[bad]]
+    reasons = np.array(("",) + REJECT_REASONS + (DUPLICATE_REASON,), dtype=object)[code[bad]]
     rej = rej.append_column("reject_reason", pa.array(reasons, type=pa.string()))
     rej = pa.Table.from_arrays([_csv_safe(c) for c in rej.columns], names=rej.column_names)
     if "rejects" not in writers:
@@ -450,6 +669,19 @@ def _import_batch(table: pa.Table, *, source: _Source, system: str, lon, lat, ca
     else:
         rej = rej.cast(writers["rej_schema"])
     writers["rejects"].write_table(rej)
+
+
+def _duplicates(table: pa.Table, state: dict) -> np.ndarray:
+    """Rows identical in every column to an earlier row of the file (this batch or before)."""
+    if not table.num_rows:
+        return np.zeros(0, dtype=bool)
+    frame = table.to_pandas()
+    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy(np.uint64)
+    first = np.zeros(len(hashes), dtype=bool)
+    first[np.unique(hashes, return_index=True)[1]] = True
+    dup = ~first | np.isin(hashes, state["seen"])
+    state["seen"] = np.union1d(state["seen"], hashes)
+    return dup
 
 
 def _csv_safe(column: pa.ChunkedArray) -> pa.ChunkedArray:

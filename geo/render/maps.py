@@ -56,6 +56,7 @@ from geo.errors import (
 )
 from geo.io import read_layer, write_text
 from geo.render.assets import inline_assets
+from geo.render.ids import seed_element_ids
 from geo.render.runtime import RUNTIME_CSS, RUNTIME_JS
 from geo.render.styles import (
     LayerEntry,
@@ -659,6 +660,7 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: _Inputs, documents:
     PointsMissingError
         If the map needs ``corridor points zones`` outputs that are missing.
     """
+    seed_element_ids(spec.name)  # same inputs, same HTML: element ids seeded by the map's name
     entries = list(spec.layers)
     layer_styles = dict(styles.layers)
     if spec.other_layers:  # every other layer, hidden until switched on in the layer control

@@ -35,7 +35,12 @@ from shapely.geometry import box
 from tqdm.auto import tqdm
 
 from geo import settings
-from geo.errors import CoordinateSystemError, LayerValidationError, OSMUnavailableError
+from geo.errors import (
+    CacheRefusedError,
+    CoordinateSystemError,
+    LayerValidationError,
+    OSMUnavailableError,
+)
 from geo.io import atomic_path, read_layer, write_geopackage, write_json
 
 log = logging.getLogger("corridor.osm")
@@ -65,6 +70,23 @@ FEATURES_NAME = "features.gpkg"
 
 class OverpassBusyError(requests.exceptions.RequestException):
     """Overpass answered 429 (rate limited) or 504 (gateway time-out): retry after a pause."""
+
+
+class OverpassIncompleteError(requests.exceptions.RequestException):
+    """Overpass answered 200 with a body that is not complete JSON (a cut connection): retry."""
+
+
+def _insufficient_or_incomplete(exc) -> None:
+    """osmnx reports an unparsable 200 answer as "insufficient" (no data): that is no empty result.
+
+    Re-raise it as :class:`OverpassIncompleteError` (retried, never cached); return for a
+    genuinely empty answer.
+    """
+    import json as _json
+
+    if isinstance(exc.__cause__, _json.JSONDecodeError):
+        raise OverpassIncompleteError(f"Overpass answer is not complete JSON ({exc.__cause__.msg} at "
+                                      f"character {exc.__cause__.pos}); it may have been cut off") from exc
 
 
 # --- osmnx configuration: the one place ----------------------------------------------------------
@@ -308,7 +330,7 @@ def _transient_errors() -> tuple[type[BaseException], ...]:
     from osmnx._errors import ResponseStatusCodeError
 
     return (requests.exceptions.Timeout, requests.exceptions.ConnectionError, OverpassBusyError,
-            ResponseStatusCodeError)
+            OverpassIncompleteError, ResponseStatusCodeError)
 
 
 def _sleep(seconds: float) -> None:  # indirection so tests can record the back-off
@@ -363,7 +385,8 @@ def fetch_features(polygon, *, themes) -> dict[str, gpd.GeoDataFrame]:
     def query():
         try:
             return ox.features.features_from_polygon(polygon, tags=tags)
-        except InsufficientResponseError:
+        except InsufficientResponseError as exc:
+            _insufficient_or_incomplete(exc)
             return None
 
     raw = call_with_retries(query, what=f"OSM features ({', '.join(themes)})")
@@ -382,7 +405,8 @@ def fetch_network(polygon, *, network_type: str) -> nx.MultiDiGraph | None:
             return ox.graph.graph_from_polygon(
                 polygon, network_type=network_type, simplify=True, retain_all=False, truncate_by_edge=True
             )
-        except InsufficientResponseError:
+        except InsufficientResponseError as exc:
+            _insufficient_or_incomplete(exc)
             return None
 
     return call_with_retries(query, what=f"OSM {network_type} network")
@@ -438,7 +462,7 @@ def fetch_osm(
                 if graph is not None:
                     graphs[mode] = graph
     except OSMUnavailableError as exc:
-        message = f"OpenStreetMap unavailable ({exc}); keeping the embedded layers"
+        message = f"OpenStreetMap unavailable ({exc}); the OSM cache was not changed; keeping the embedded layers"
         if require_osm:
             raise OSMUnavailableError(f"OpenStreetMap required (--require-osm) but unavailable: {exc}") from exc
         log.warning(message)
@@ -485,14 +509,25 @@ def write_extract(
 
     Returns the area's cache folder.  The manifest is written last, so a folder with a
     manifest is complete.
+
+    Raises
+    ------
+    CacheRefusedError
+        When the result holds no feature and no network: an empty or failed result never
+        replaces a cache (the previous one is kept as it was).
     """
     import osmium
     import osmnx as ox
 
     folder = area_dir(area, osm_dir=osm_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict] = {}
     tables = {theme: gdf for theme, gdf in features.items() if gdf is not None and len(gdf)}
+    if not tables and not any(g is not None and g.number_of_edges() for g in graphs.values()):
+        source = provenance.get("input", {}).get("path") or provenance.get("source", "the query")
+        kept = "the previous cache was kept" if (folder / MANIFEST_NAME).exists() else "nothing was cached"
+        raise CacheRefusedError(f"{source}: the OSM result for {area!r} holds no features and no street network "
+                                f"(empty or failed); {kept}. Check the file or the area, then run again")
+    folder.mkdir(parents=True, exist_ok=True)
     stale = [folder / FEATURES_NAME, *folder.glob("network_*.graphml")]
     if tables:
         path = write_geopackage(tables, folder / FEATURES_NAME)

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 
 from geo import settings
 from geo.crs import convert_coords, convert_gdf, convert_geometry, normalize_system
-from geo.errors import CoordinateSystemError, LayerValidationError
+from geo.errors import CoordinateSystemError, InputFileError, LayerValidationError
 from geo.sources.osm import (
     THEMES,
     _sha256,
@@ -375,6 +375,46 @@ def convert_graph(graph: nx.MultiDiGraph, *, src: str, dst: str) -> nx.MultiDiGr
 # --- the import command -----------------------------------------------------------------------------------
 
 
+def check_osm_file(path: Path, kind: str) -> None:
+    """Read an OSM XML or PBF file once, completely: refuse a truncated, corrupt or empty one.
+
+    Raises
+    ------
+    InputFileError
+        Naming the file and what is wrong; the OSM cache is not touched.
+    """
+    import osmium
+
+    counter = {"nodes": 0, "ways": 0, "relations": 0}
+    with _readable(path, kind):
+        for obj in osmium.FileProcessor(str(path)):
+            counter["nodes" if obj.is_node() else "ways" if obj.is_way() else "relations"] += 1
+    if not sum(counter.values()):
+        raise InputFileError(f"holds no OSM elements (no node, way or relation); the OSM cache was kept. "
+                             f"Check that the {'extract' if kind == 'pbf' else 'export'} covers the area",
+                             path=path)
+
+
+class _readable:
+    """Context manager turning the readers' parse errors into one :class:`InputFileError`."""
+
+    def __init__(self, path: Path, kind: str):
+        self.path, self.kind = path, kind
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or not isinstance(exc, RuntimeError | ValueError | SyntaxError | OSError) \
+                or isinstance(exc, InputFileError | LayerValidationError | FileNotFoundError | PermissionError):
+            return False
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        what = "OSM PBF" if self.kind == "pbf" else "OSM XML"
+        raise InputFileError(f"not a complete {what} file ({first}); it may be truncated or corrupt. "
+                             "Download or export it again; the OSM cache was kept", path=self.path) from exc
+
+
+
 def import_osm_file(
     path: str | Path,
     *,
@@ -426,7 +466,8 @@ def import_osm_file(
         features = read_vector_file(path, crs=system, themes=themes)
         features = {t: g[g.intersects(polygon)].reset_index(drop=True) for t, g in features.items()}
     else:
-        with tempfile.TemporaryDirectory() as tmp:
+        check_osm_file(path, kind)
+        with _readable(path, kind), tempfile.TemporaryDirectory() as tmp:
             xml = path
             if kind == "pbf":
                 keys = {k for t in themes for k in settings.OSM_TAGS[t]} | ({"highway"} if network_types else set())

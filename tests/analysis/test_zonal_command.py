@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 import rasterio
 from rasterio.transform import from_origin
 
@@ -31,5 +32,8 @@ def test_zonal_command_sums_a_constant_raster_by_area(tmp_path):
 
 
 def test_zonal_command_names_a_missing_raster(tmp_path, capsys):
-    assert cli.main(["zonal", str(tmp_path / "nope.tif")]) == 1
+    # a path that does not exist is a usage error: argparse names it and exits 2
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["zonal", str(tmp_path / "nope.tif")])
+    assert exc.value.code == 2
     assert "nope.tif does not exist" in capsys.readouterr().err
