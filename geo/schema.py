@@ -39,6 +39,7 @@ import shapely
 from geo import settings
 from geo.crs import convert_geometry, normalize_system
 from geo.errors import CoordinateSystemError, LayerValidationError
+from geo.io import drop_z
 
 REQUIRED_FIELDS = (
     "id", "name_zh", "name_en", "kind", "source", "source_detail", "uncertainty_m", "ref",
@@ -306,6 +307,7 @@ def load_source_layer(spec: LayerSpec, path: str | Path) -> gpd.GeoDataFrame:
         rows.append(row)
         geoms.append(geom)
     gdf = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=settings.STORAGE_CRS)
+    gdf = drop_z(gdf, what=str(path))  # a stray 3-D vertex: heights are not used; dropped at the door, with a note
     check_unique_ids(gdf, path=path, layer=spec.name)
     return order_columns(gdf)
 
