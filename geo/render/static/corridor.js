@@ -750,7 +750,7 @@ window.corridor = (function () {
         });
         if (document.body.classList.contains("has-dashboard")) { map.invalidateSize(); }
         var layers = document.querySelector(".leaflet-control-layers");
-        if (layers && window.innerWidth >= 1100) { layers.classList.add("leaflet-control-layers-expanded"); }
+        if (layers && map.getContainer().clientWidth >= 1100) { layers.classList.add("leaflet-control-layers-expanded"); }
         applyHash();
         refreshLegend();
         placeLabels();
