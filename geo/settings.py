@@ -169,7 +169,7 @@ CARTO_KEY_ENV = "CARTO_API_KEY"
 #: beyond dotted and faded (points get a halo of their uncertainty radius).
 MAP_UNCERTAINTY_CLASSES_M = (100, 300)
 #: Gallery thumbnails taken by headless Chromium at build time (width, height in pixels).
-MAP_THUMBNAIL_SIZE = (800, 500)
+MAP_THUMBNAIL_SIZE = (1280, 800)
 #: Decimal places kept in map coordinates (6 = about 0.1 m); maps are simplified before.
 MAP_COORD_DECIMALS = 6
 #: Longest side, in pixels, of a raster drawn on a map (a coarser image keeps the HTML small).
