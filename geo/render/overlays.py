@@ -149,8 +149,9 @@ class ColourScale:
     def position(self, value: float) -> float:
         """Where ``value`` sits on the ramp, 0..1."""
         if self.kind == "quantile" and self.sorted.size > 1:
-            rank = np.searchsorted(self.sorted, value, side="left") + np.searchsorted(self.sorted, value, side="right")
-            return float(np.clip(rank / 2 / (self.sorted.size - 1), 0, 1)) if self.sorted.size > 1 else 0.5
+            # mean rank of the value among the data (ties share it), 0 for the smallest, 1 for the largest
+            rank = (np.searchsorted(self.sorted, value, side="left") + np.searchsorted(self.sorted, value, side="right") - 1) / 2
+            return float(np.clip(rank / (self.sorted.size - 1), 0, 1))
         if self.kind == "log" and value > 0 and self.vmin > 0:
             return float(np.clip((np.log10(value) - np.log10(self.vmin)) / (np.log10(self.vmax) - np.log10(self.vmin)), 0, 1))
         return float(np.clip((value - self.vmin) / (self.vmax - self.vmin), 0, 1))

@@ -84,8 +84,11 @@ def test_map_loads_offline_with_layers_legend_and_drawn_overlays(name, page, ren
         !!document.querySelector('.leaflet-control-zoom-fullscreen'), !!document.querySelector('.leaflet-control-minimap'),
         !!document.querySelector('.corridor-search-input'), !!document.querySelector('.corridor-info')]""")
     assert all(controls), controls
-    if name == "proximity":
-        assert page.evaluate("document.querySelectorAll('.leaflet-overlay-pane img.leaflet-image-layer').length") == 1
+    if name == "proximity":  # the distance surface starts hidden and draws when switched on
+        images = "document.querySelectorAll('.leaflet-overlay-pane img.leaflet-image-layer').length"
+        assert page.evaluate(images) == 0
+        _toggle_overlay(page, "Distance to the nearest campus")
+        assert page.evaluate(images) == 1
     shot = page.screenshot(tmp_path_factory.mktemp("shots") / f"{name}.png")
     assert shot.stat().st_size > 10_000
 

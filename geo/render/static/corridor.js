@@ -106,8 +106,8 @@ window.corridor = (function () {
       style: function (f) { return L.extend({}, base, (f.properties && f.properties._style) || {}); },
       pointToLayer: function (f, latlng) {
         if (f.properties && f.properties._halo) {
-          halos.push(L.circle(latlng, {radius: f.properties._halo, color: base.color || "#555", weight: 1,
-            dashArray: "2 4", fillColor: base.fillColor || base.color || "#888", fillOpacity: 0.08, interactive: false}));
+          halos.push(L.circle(latlng, {radius: f.properties._halo, color: base.color || "#555", weight: 1, opacity: 0.45,
+            dashArray: "2 4", fillColor: base.fillColor || base.color || "#888", fillOpacity: 0.04, interactive: false}));
         }
         return L.circleMarker(latlng, L.extend({radius: 6}, base, (f.properties && f.properties._style) || {}));
       },
