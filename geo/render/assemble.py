@@ -211,6 +211,22 @@ def _travel_config(entries: list[LayerEntry], inputs: Inputs) -> dict | None:
     return {"modes": modes, "note": note}
 
 
+def core_bounds(frames: list[gpd.GeoDataFrame], *, share: float = 0.8) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` of the features nearest the median centre (``share`` of them):
+    the opening view on a phone, where the whole extent would leave every place too small to name."""
+    if not frames:
+        return None
+    gdf = gpd.GeoDataFrame(geometry=pd.concat([to_storage(f).geometry for f in frames], ignore_index=True).values,
+                           crs=settings.STORAGE_CRS)
+    metric = gdf.to_crs(settings.METRIC_CRS)
+    centres = metric.geometry.centroid
+    mx, my = float(centres.x.median()), float(centres.y.median())
+    dist = ((centres.x - mx) ** 2 + (centres.y - my) ** 2) ** 0.5
+    keep = gdf[dist <= dist.quantile(share)]
+    west, south, east, north = keep.total_bounds
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
 def _uncertainty_legend() -> dict:
     fine, medium = settings.MAP_UNCERTAINTY_CLASSES_M
     return {"layer": "uncertainty", "label": "位置精度 Positional uncertainty", "uncertainty": [
@@ -326,6 +342,7 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: Inputs, documents: 
         "title": title, "subtitle": spec.description_en, "summary": summary, "panel": panel,
         "legend": legend, "build": build, "travel": travel, "map": spec.name,
         "initial_system": "gcj02" if tiles and tiles[0].options.get("gcj02") else "wgs84",
+        "phone_bounds": core_bounds(extent_frames),
     }
     if spec.dashboard and dashboard_table is not None:
         from geo.analysis import land

@@ -90,6 +90,12 @@ def filter_entry(gdf: gpd.GeoDataFrame, entry: LayerEntry, frames: dict) -> gpd.
             raise CorridorError(f"map layer {entry.name!r}: filter column {column!r} is not in the data")
         values = values if isinstance(values, list) else [values]
         gdf = gdf[gdf[column].isin(values)]
+    if entry.dissolve:
+        missing = [c for c in entry.dissolve if c not in gdf.columns]
+        if missing:
+            raise CorridorError(f"map layer {entry.name!r}: dissolve column(s) {', '.join(missing)} not in the data")
+        cols = list(entry.dissolve)
+        gdf = gdf[cols + [gdf.geometry.name]].dissolve(by=cols, as_index=False)
     if entry.clip_to:
         other = frames.get(entry.clip_to["layer"])
         if other is not None and len(other):

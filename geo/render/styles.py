@@ -87,6 +87,7 @@ class LayerEntry:
     label_zh: str | None = None  # overrides the style's label in the layer tree
     label_en: str | None = None
     group: str | None = None  # overrides the style's group in the layer tree
+    dissolve: tuple[str, ...] = ()  # merge the features that share these columns (one shape per value)
 
     @property
     def uid(self) -> str:
@@ -200,6 +201,7 @@ def _layer_entry(map_name: str, raw, path: Path) -> LayerEntry:
         label_zh=raw.get("label_zh"),
         label_en=raw.get("label_en"),
         group=raw.get("group"),
+        dissolve=tuple(raw.get("dissolve") or ()),
     )
 
 

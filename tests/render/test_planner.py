@@ -188,6 +188,9 @@ def test_land_supply_explorer_matches_the_python_formula(real_maps, page, settin
         assert shown["gap_pct"] == pytest.approx(float(gap["gap_pct"][0]))
     assert len(zhigu["targets"]) >= 2  # both horizons: 3-5 and 5-10 years
     assert page.evaluate("document.querySelectorAll('.dash-chart svg .dash-bar').length") >= 2
+    # 洪山区's land target reads in 亩 against its park land, never as floor space
+    hongshan = page.evaluate("document.querySelector('.dash-table tr[data-zone=district-hongshan]').textContent")
+    assert "7,500 亩" in hongshan and "万方" not in hongshan
     assert page.errors() == []
 
 

@@ -522,6 +522,7 @@ window.corridor = (function () {
     return {far: far, share: share};
   }
   function wan(m2) { return (m2 / 10000).toLocaleString("en-US", {maximumFractionDigits: 1}); }
+  function mu(m2) { return Math.round(m2 * 15 / 10000).toLocaleString("en-US"); }
   function chosenTarget(r, horizon) {
     var ts = r.targets.filter(function (t) { return t.kind !== "land" && (!horizon || t.horizon === horizon); });
     return ts[0] || null;
@@ -551,8 +552,16 @@ window.corridor = (function () {
       tbody.textContent = "";
       results.forEach(function (r) {
         var t = chosenTarget(r, horizon), tr = el("tr", "", tbody);
+        var land = t ? null : r.targets.filter(function (x) { return x.kind === "land"; })[0];
         tr.setAttribute("data-zone", r.zone_id);
         el("td", "", tr, r.name_zh);
+        if (land) {  // a land target (亩) is compared with the zone's land of the target classes, not floor space
+          el("td", "num", tr, mu(land.supply_m2) + " 亩 " + d.land_target_classes.join("/"));
+          el("td", "num", tr, mu(land.target_m2) + " 亩");
+          el("td", "num" + (land.gap_m2 > 0 ? " short" : " surplus"), tr,
+             (land.gap_m2 > 0 ? "缺 " : "余 ") + mu(Math.abs(land.gap_m2)) + " 亩 (" + Math.round(land.gap_pct) + "%)");
+          return;
+        }
         el("td", "num", tr, wan(r.capacity_m2) + " 万方");
         el("td", "num", tr, t ? wan(t.target_m2) + " 万方" : "—");
         el("td", "num" + (t ? (t.gap_m2 > 0 ? " short" : " surplus") : ""), tr,
@@ -751,11 +760,18 @@ window.corridor = (function () {
         if (document.body.classList.contains("has-dashboard")) { map.invalidateSize(); }
         var layers = document.querySelector(".leaflet-control-layers");
         if (layers && map.getContainer().clientWidth >= 1100) { layers.classList.add("leaflet-control-layers-expanded"); }
-        applyHash();
-        refreshLegend();
-        placeLabels();
-        map.on("moveend overlayadd overlayremove baselayerchange", writeHash);
-        state.ready = true;
+        function settle() {
+          if (map._animatingZoom) { map.once("zoomend", function () { setTimeout(settle, 0); }); return; }
+          if (config.phone_bounds && map.getContainer().clientWidth < 700) {
+            map.fitBounds(config.phone_bounds, {animate: false});
+          }
+          applyHash();
+          refreshLegend();
+          placeLabels();
+          map.on("moveend overlayadd overlayremove baselayerchange", writeHash);
+          state.ready = true;
+        }
+        settle();
       }, 0);
     });
   }
