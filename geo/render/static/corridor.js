@@ -75,8 +75,10 @@ window.corridor = (function () {
   var STRIP = /[\s·•・,，、;；:：()（）\[\]【】\-_\/\\.。'"“”‘’《》<>|]+/g;
   function normalise(text) { return String(text || "").replace(STRIP, "").toLowerCase(); }
   function popupOptions() {
-    return {maxWidth: Math.min(380, window.innerWidth - 40),
-            maxHeight: Math.max(220, Math.min(560, Math.round(window.innerHeight * 0.62))), autoPanPadding: [20, 20]};
+    var small = window.innerWidth < 700;
+    return {maxWidth: Math.min(380, window.innerWidth - 90), minWidth: small ? 200 : 50,
+            maxHeight: Math.max(200, Math.min(560, Math.round(window.innerHeight * (small ? 0.5 : 0.62)))),
+            autoPanPaddingTopLeft: small ? [10, 70] : [60, 20], autoPanPaddingBottomRight: [20, 20]};
   }
   function hexToRgb(h) { h = h.replace("#", ""); return [0, 2, 4].map(function (i) { return parseInt(h.substr(i, 2), 16); }); }
   function rampColour(colors, t) {
@@ -738,6 +740,9 @@ window.corridor = (function () {
     if (config.initial_system && config.initial_system !== "wgs84") { setSystem(config.initial_system); }
     map.on("overlayadd overlayremove", function () { refreshLegend(); setTimeout(placeLabels, 0); fillTable(); });
     map.on("zoomend", placeLabels);
+    // on a phone the info box steps aside while a popup is open, so that it does not hide it
+    map.on("popupopen", function () { map.getContainer().classList.add("corridor-popup-open"); });
+    map.on("popupclose", function () { map.getContainer().classList.remove("corridor-popup-open"); });
     if (config.travel) {
       map.on("click", function (e) {
         var t = e.originalEvent && e.originalEvent.target;
