@@ -308,7 +308,7 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: Inputs, documents: 
                                                   titles=titles, aliases=styles.aliases, short_names=styles.short_names)
             group.add_child(_GeoJsonOverlay(data, options))
             legend.extend(items)
-            if spec.dashboard and entry.kind == "analysis" and entry.name == spec.dashboard and dashboard_ids is None:
+            if spec.dashboard and entry.kind == "analysis" and entry.uid == spec.dashboard and dashboard_ids is None:
                 dashboard_ids = [f["properties"]["id"] for f in data["features"]]
                 order = units.area_m2(gdf).sort_values(ascending=False).index if len(gdf) > 1 else gdf.index
                 dashboard_table = gdf.loc[order]

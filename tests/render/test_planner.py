@@ -50,12 +50,17 @@ def _overlaps(boxes) -> list:
 
 
 def test_no_nan_none_or_internal_key_in_any_page(real_maps):
+    from geo.render.styles import load_styles
+
+    layer_keys = set(load_styles().layers) | set(real_maps["layers"])
     for name, path in real_maps["report"].written.items():
         text = path.read_text(encoding="utf-8")
         for popup in re.findall(r'"_popup": "((?:[^"\\]|\\.)*)"', text):
             shown = json.loads(f'"{popup}"')
             assert not re.search(r"\bnan\b|\bNone\b", shown), (name, shown[:200])
             assert "zhigu_report_2021" not in shown and "hongshan_belts_2024" not in shown, (name, shown[:200])
+            cells = set(re.findall(r"<td>(.*?)</td>", shown))
+            assert not cells & layer_keys, (name, cells & layer_keys)  # layers by their titles, never their keys
             for label, value in re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", shown):
                 if re.search(r"用地|\bland\b", label, re.I) and "floor" not in label.lower():
                     assert "万方" not in value, (name, label, value)  # never a floor-space unit for land
@@ -190,6 +195,17 @@ def test_land_supply_explorer_matches_the_python_formula(real_maps, page, settin
         assert shown["gap_pct"] == pytest.approx(float(gap["gap_pct"][0]))
     assert len(zhigu["targets"]) >= 2  # both horizons: 3-5 and 5-10 years
     assert page.evaluate("document.querySelectorAll('.dash-chart svg .dash-bar').length") >= 2
+    # the map follows the chosen horizon: 智谷 coloured by its gap to the 5-10-year target
+    from geo.render.overlays import ColourScale
+    from geo.render.styles import load_styles
+
+    horizon = next(x["horizon"] for x in zhigu["targets"] if x["figure"] == "floor_area_target_5_10y")
+    results = page.evaluate(f"corridor.setDashboard({json.dumps(settings)}, {json.dumps(horizon)})")
+    gap_pct = next(x for x in next(r for r in results if r["zone_id"] == "zhigu")["targets"]
+                   if x["figure"] == "floor_area_target_5_10y")["gap_pct"]
+    fill = page.evaluate("corridor.features['land_supply:zhigu'].options.fillColor")
+    expected = ColourScale(load_styles().layers["land_supply"].choropleth, [])(max(-100, min(100, gap_pct)))
+    assert all(abs(int(fill[i:i + 2], 16) - int(expected[i:i + 2], 16)) <= 2 for i in (1, 3, 5)), (fill, expected)
     # 洪山区's land target reads in 亩 against its park land, never as floor space
     hongshan = page.evaluate("document.querySelector('.dash-table tr[data-zone=district-hongshan]').textContent")
     assert "7,500 亩" in hongshan and "万方" not in hongshan
@@ -251,3 +267,7 @@ def test_print_layout_is_a_landscape_page_with_title_legend_scale_north_and_sour
     boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     width, height = (float(v) for v in boxes[0])
     assert width == pytest.approx(842, abs=2) and height == pytest.approx(595, abs=2)  # A4 landscape in points
+    page.evaluate("corridor.setPaper('A3'); 0")
+    pdf = base64.b64decode(page.send("Page.printToPDF", preferCSSPageSize=True, printBackground=True)["data"])
+    width, height = (float(v) for v in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)[0])
+    assert width == pytest.approx(1191, abs=2) and height == pytest.approx(842, abs=2)  # A3 landscape
