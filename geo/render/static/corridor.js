@@ -558,7 +558,8 @@ window.corridor = (function () {
         tr.setAttribute("data-zone", r.zone_id);
         el("td", "", tr, r.name_zh);
         if (land) {  // a land target (亩) is compared with the zone's land of the target classes, not floor space
-          el("td", "num", tr, mu(land.supply_m2) + " 亩 " + d.land_target_classes.join("/"));
+          var sup = el("td", "num", tr, mu(land.supply_m2) + " 亩");
+          sup.title = "用地 land of classes " + d.land_target_classes.join(", ");
           el("td", "num", tr, mu(land.target_m2) + " 亩");
           el("td", "num" + (land.gap_m2 > 0 ? " short" : " surplus"), tr,
              (land.gap_m2 > 0 ? "缺 " : "余 ") + mu(Math.abs(land.gap_m2)) + " 亩 (" + Math.round(land.gap_pct) + "%)");
