@@ -136,6 +136,11 @@ def test_amap_basemap_shifts_overlays_to_gcj02_and_back(page, rendered):
         assert shifted == pytest.approx([float(exp_lon[0]), float(exp_lat[0])], abs=1e-9), fid
         # about 590 m east-south-east in Wuhan: well beyond what a rounding slip would give
         assert 0.004 < shifted[0] - lon < 0.007 and -0.004 < shifted[1] - lat < 0.0
+    # the names on the map move with their places
+    label = page.evaluate("(function () { var m = corridor.state.labels.find(m => m._corridorLabel.text === '测试大学');"
+                          " var ll = m.getLatLng(); return [ll.lng, ll.lat, m._corridorWgs.lng, m._corridorWgs.lat]; })()")
+    exp_lon, exp_lat = convert_coords(np.array([label[2]]), np.array([label[3]]), src="wgs84", dst="gcj02")
+    assert label[:2] == pytest.approx([float(exp_lon[0]), float(exp_lat[0])], abs=1e-9)
     _click_base(page, "OpenStreetMap")
     assert page.evaluate("corridor.system") == "wgs84"
     assert _vertex(page, "campus-known") == polygon0
@@ -159,6 +164,9 @@ def test_hostile_names_render_as_text_and_run_nothing(page, rendered):
         return [t.textContent, t.querySelectorAll('script, img').length];
     })()""")
     assert HOSTILE_ZH in tooltip[0] and tooltip[1] == 0
+    labels = page.evaluate("""(function () { var pane = corridor.state.map.getPane('corridorLabels');
+        return [pane.textContent, pane.querySelectorAll('script, img').length]; })()""")
+    assert "<script>window.__xss=1" in labels[0] and labels[1] == 0  # names on the map are text too
     results = page.evaluate("""(function () {
         var input = document.querySelector('.corridor-search-input');
         input.value = 'onerror'; input.dispatchEvent(new Event('input'));
