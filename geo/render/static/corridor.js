@@ -598,7 +598,10 @@ window.corridor = (function () {
         add("line", {x1: x(t.target_m2), x2: x(t.target_m2), y1: y, y2: y + 22, stroke: active ? "#b2182b" : "#e7a0a8", "stroke-width": 3});
         add("text", {x: x(t.target_m2) + 3, y: y + 33, "font-size": 10, fill: "#b2182b"}, wan(t.target_m2) + " 万方 " + (t.horizon || "").split(" · ")[0]);
       });
-      add("text", {x: x(r.capacity_m2) + 4, y: y + 14, "font-size": 10, fill: "#1f4e79"}, wan(r.capacity_m2));
+      var inside = x(r.capacity_m2) - left > 44;  // the value inside the bar when it fits, clear of the ticks
+      add("text", {x: inside ? x(r.capacity_m2) - 3 : x(r.capacity_m2) + 4, y: y + 14, "font-size": 10,
+                   fill: inside ? "#fff" : "#1f4e79", "text-anchor": inside ? "end" : "start", "class": "dash-value"},
+          wan(r.capacity_m2));
     });
     add("text", {x: left, y: H - 2, "font-size": 10, fill: "#666"}, "0");
     add("text", {x: W - 10, y: H - 2, "font-size": 10, fill: "#666", "text-anchor": "end"}, wan(max) + " 万方");
