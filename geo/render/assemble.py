@@ -386,7 +386,7 @@ def render_index(specs: dict[str, MapSpec], *, written: dict[str, Path], failed:
         groups.setdefault(key, []).append(card)
     extra = [{"name": n, "title": t, "description": d, "href": f"{n}.html"} for n, (t, d) in GALLERY_EXTRA_PAGES.items()]
     page = pages.gallery_page(groups=[{"question_zh": q[0], "question_en": q[1], "cards": c} for q, c in groups.items()],
-                              extra=extra, build=build, thumbnails=True)
+                              extra=extra, build=build)
     return write_text(page, out_dir / f"{INDEX_NAME}.html")
 
 

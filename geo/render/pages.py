@@ -65,7 +65,7 @@ def data_version(layers: dict[str, gpd.GeoDataFrame]) -> str:
     return h.hexdigest()[:8]
 
 
-def gallery_page(*, groups: list[dict], extra: list[dict], build: dict, thumbnails: bool) -> str:
+def gallery_page(*, groups: list[dict], extra: list[dict], build: dict) -> str:
     """The ``index.html`` gallery: maps grouped by the planner's question, thumbnail, one caveat each."""
-    return render("gallery.html", groups=groups, extra=extra, build=build, thumbnails=thumbnails,
+    return render("gallery.html", groups=groups, extra=extra, build=build,
                   osm=settings.OSM_ATTRIBUTION, amap=settings.AMAP_ATTRIBUTION)

@@ -435,11 +435,6 @@ window.corridor = (function () {
   }
 
   // ------------------------------------------------------------------ URL hash (view + layers)
-  function baseLayers() {
-    var out = [];
-    state.map.eachLayer(function (l) { if (l instanceof L.TileLayer && !(l._corridorMini)) { out.push(l); } });
-    return out;
-  }
   function writeHash() {
     var map = state.map, c = map.getCenter(), on = [];
     Object.keys(state.groups).forEach(function (k) { if (map.hasLayer(state.groups[k])) { on.push(k); } });
@@ -535,7 +530,6 @@ window.corridor = (function () {
     dash.results = results;
     var horizon = dash.horizon;
     // map colours: gap % of the chosen horizon's target; zones without one keep an outline only
-    var data = state.data[d.layer];
     results.forEach(function (r) {
       var layer = state.features[r.id];
       if (!layer || !layer.setStyle) { return; }
@@ -547,7 +541,6 @@ window.corridor = (function () {
         layer.setStyle({fillOpacity: 0, color: "#777", dashArray: "3 4"});
       }
     });
-    void data;
     // table
     var tbody = document.querySelector(".dash-table tbody");
     if (tbody) {
