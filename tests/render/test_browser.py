@@ -300,3 +300,22 @@ def test_firms_map_has_its_ramp_layer_and_escapes_a_hostile_zone(page, rendered)
     assert HOSTILE_EN in results[0] and results[1] == 0
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.dialogs == [] and page.errors() == []
+
+
+def test_search_results_can_be_chosen_with_the_arrow_keys(page, rendered):
+    import time
+
+    page.open(rendered.written["overview"])
+    page.evaluate("(function () { var i = document.querySelector('.corridor-search-input'); i.value = ''; i.focus(); return 1; })()")
+    page.send("Input.insertText", text="测试")
+    time.sleep(0.2)
+    labels = page.evaluate("Array.from(document.querySelectorAll('.corridor-search-results li')).map(li => li.textContent)")
+    assert len(labels) >= 3
+    for key, code in (("ArrowDown", 40), ("ArrowDown", 40), ("ArrowUp", 38), ("Enter", 13)):
+        for kind in ("keyDown", "keyUp"):
+            page.send("Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=code,
+                      nativeVirtualKeyCode=code, **({"text": "\r"} if kind == "keyDown" and key == "Enter" else {}))
+    time.sleep(1.5)
+    popup = page.evaluate("(document.querySelector('.leaflet-popup-content h4') || {}).textContent || ''")
+    assert popup and popup == labels[1].split(" / ")[0]
+    assert page.errors() == []

@@ -701,14 +701,29 @@ window.corridor = (function () {
         function show() {
           list.textContent = "";
           current = search(input.value).slice(0, 10);
+          active = 0;
           current.forEach(function (entry) {
             var li = el("li", "", list, entry.label);
             L.DomEvent.on(li, "click", function (ev) { L.DomEvent.stop(ev); choose(entry); });
           });
+          highlight();
         }
         L.DomEvent.on(input, "input", show);
+        var active = 0;
+        function highlight() {
+          Array.prototype.forEach.call(list.children, function (li, i) { li.classList.toggle("active", i === active); });
+        }
         L.DomEvent.on(input, "keydown", function (ev) {
-          if (ev.key === "Enter" && current.length) { L.DomEvent.stop(ev); choose(current[0]); }
+          if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+            if (!current.length) { return; }
+            L.DomEvent.stop(ev);
+            active = (active + (ev.key === "ArrowDown" ? 1 : current.length - 1)) % current.length;
+            highlight();
+          } else if (ev.key === "Enter" && current.length) {
+            L.DomEvent.stop(ev); choose(current[Math.min(active, current.length - 1)]);
+          } else if (ev.key === "Escape") {
+            list.textContent = ""; current = [];
+          }
         });
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
