@@ -149,3 +149,20 @@ def test_labels_sit_inside_their_polygons():
     (lat, lon), = anchor_points(gdf)
     assert crescent.contains(Point(lon, lat))  # a centroid would fall outside the crescent
     assert not crescent.contains(crescent.centroid)
+
+
+def test_thumbnails_come_from_chromium_or_are_skipped_with_one_line(tmp_path, rendered, caplog):
+    from geo.render.assemble import THUMBS_DIR, render_thumbnails
+    from tests.render.cdp import find_chromium
+
+    caplog.set_level("INFO", logger="corridor")
+    assert render_thumbnails({"overview": rendered.written["overview"]}, out_dir=tmp_path,
+                             chromium=str(tmp_path / "no-chromium")) == {}
+    assert sum("thumbnails skipped" in r.getMessage() for r in caplog.records) == 1
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("headless Chromium is not installed")
+    made = render_thumbnails({"overview": rendered.written["overview"]}, out_dir=tmp_path, chromium=chromium)
+    png = made["overview"]
+    assert png == tmp_path / THUMBS_DIR / "overview.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
