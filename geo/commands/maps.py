@@ -24,6 +24,8 @@ def register(sub) -> None:
     p.add_argument("--cdn", action="store_true",
                    help="load Leaflet and plugins from folium's CDNs (smaller files; needs the network)")
     p.add_argument("--out", type=options.output_dir, default=None, help=f"output folder (default {settings.MAPS_DIR})")
+    p.add_argument("--no-thumbnails", action="store_true",
+                   help="do not screenshot the maps for the gallery (done with headless Chromium when installed)")
     p.set_defaults(func=run)
 
 
@@ -42,7 +44,13 @@ def run(args) -> int:
     options.check_outputs(folders={"--out": out})
     with staged_dir(out) as stage:  # every page of this run is moved in together, at the end
         report = render_maps(only=split_names(getattr(args, "only", None)), out_dir=stage,
-                             cdn=getattr(args, "cdn", False), progress=not getattr(args, "quiet", False))
+                             cdn=getattr(args, "cdn", False), progress=not getattr(args, "quiet", False),
+                             thumbnails=not getattr(args, "no_thumbnails", False))
+    gpkg = settings.geopackage_path()
+    if gpkg.exists():  # QGIS opens the layers with the web maps' colours and Chinese labels
+        from geo.render.qgis_styles import write_layer_styles
+
+        write_layer_styles(gpkg)
     for name, path in report.written.items():
         print(f"map {name}: {unstage(path, stage, out)}")
     for name, problem in report.failed.items():

@@ -1,4 +1,6 @@
-"""Rendering: interactive Folium maps (:mod:`geo.render.maps`) and batch exports (:mod:`geo.render.export`).
+"""Rendering: interactive Folium maps (:mod:`geo.render.maps`, built by :mod:`geo.render.assemble` from
+popups, basemaps, labels, search, overlays, dashboard and Jinja2 page templates), QGIS default styles
+(:mod:`geo.render.qgis_styles`) and batch exports (:mod:`geo.render.export`).
 
 Styles come from ``maps/styles.yml`` (:mod:`geo.render.styles`); Leaflet and its plugins
 are inlined from installed packages (:mod:`geo.render.assets`).

@@ -7,7 +7,7 @@ and the key instead of surfacing as a blank map.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -25,7 +25,8 @@ _PATH_OPTIONS = {
     "dash_array": "dashArray",
     "radius": "radius",
 }
-_STYLE_KEYS = set(_PATH_OPTIONS) | {"label_zh", "label_en", "popup_fields", "choropleth"}
+_STYLE_KEYS = set(_PATH_OPTIONS) | {"label_zh", "label_en", "popup_fields", "choropleth", "group", "labels"}
+_LABEL_KEYS = {"min_zoom", "priority", "short"}
 _ENTRY_KINDS = ("layer", "analysis", "raster", "points")
 BASEMAPS = ("osm", "cartodb_positron", "cartodb_dark", "esri_imagery", "tianditu", "amap")
 
@@ -61,6 +62,8 @@ class LayerStyle:
     path_options: dict
     popup_fields: dict = field(default_factory=dict)
     choropleth: dict | None = None
+    group: str = "other"
+    labels: dict | None = None  # {min_zoom, priority, short}: names drawn on the map
 
     @property
     def label(self) -> str:
@@ -79,6 +82,16 @@ class LayerEntry:
     clip_to: dict | None = None
     show: bool = True
     simplify_m: float | None = None  # overrides the map's simplify_m for this layer
+    key: str = ""  # unique key of this entry on its map (default: the style key)
+    radio: str | None = None  # entries sharing a radio group are shown one at a time
+    label_zh: str | None = None  # overrides the style's label in the layer tree
+    label_en: str | None = None
+    group: str | None = None  # overrides the style's group in the layer tree
+    dissolve: tuple[str, ...] = ()  # merge the features that share these columns (one shape per value)
+
+    @property
+    def uid(self) -> str:
+        return self.key or self.style
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,11 @@ class MapSpec:
     other_layers: bool = False
     other_simplify_m: float = 30.0
     optional: bool = False  # skipped (not failed, not in the gallery) when its input file is absent
+    question_zh: str = ""
+    question_en: str = ""
+    caveat_en: str = ""
+    caveat_zh: str = ""
+    dashboard: str | None = None  # "land_supply": the chart and scenario explorer beside the map
 
     @property
     def needs_analysis(self) -> bool:
@@ -117,6 +135,9 @@ class StyleConfig:
     maps: dict[str, MapSpec]
     basemaps: tuple[str, ...]
     path: Path
+    groups: dict = field(default_factory=dict)  # layer-tree groups: key -> {label_zh, label_en, collapsed}
+    aliases: dict = field(default_factory=dict)  # feature id -> extra search names
+    short_names: dict = field(default_factory=dict)  # feature id -> name drawn on the map
 
 
 def _layer_style(key: str, raw, path: Path) -> LayerStyle:
@@ -138,7 +159,21 @@ def _layer_style(key: str, raw, path: Path) -> LayerStyle:
         path_options=options,
         popup_fields=dict(raw.get("popup_fields") or {}),
         choropleth=dict(choropleth) if choropleth else None,
+        group=str(raw.get("group", "other")),
+        labels=_labels(key, raw.get("labels"), path),
     )
+
+
+def _labels(key: str, raw, path: Path) -> dict | None:
+    if raw in (None, False):
+        return None
+    if raw is True:
+        raw = {}
+    if not isinstance(raw, dict) or set(raw) - _LABEL_KEYS:
+        raise StyleError(f"layers.{key}.labels must be true or a mapping of {', '.join(sorted(_LABEL_KEYS))}",
+                         path=path)
+    return {"min_zoom": float(raw.get("min_zoom", 0)), "priority": int(raw.get("priority", 5)),
+            "short": bool(raw.get("short", False))}
 
 
 def _layer_entry(map_name: str, raw, path: Path) -> LayerEntry:
@@ -161,6 +196,12 @@ def _layer_entry(map_name: str, raw, path: Path) -> LayerEntry:
         clip_to=dict(raw["clip_to"]) if raw.get("clip_to") else None,
         show=bool(raw.get("show", True)),
         simplify_m=float(raw["simplify_m"]) if raw.get("simplify_m") is not None else None,
+        key=str(raw.get("key", "")),
+        radio=str(raw["radio"]) if raw.get("radio") else None,
+        label_zh=raw.get("label_zh"),
+        label_en=raw.get("label_en"),
+        group=raw.get("group"),
+        dissolve=tuple(raw.get("dissolve") or ()),
     )
 
 
@@ -214,6 +255,14 @@ def load_styles(path: str | Path | None = None) -> StyleConfig:
             if entry.style not in layers:
                 raise StyleError(f"maps.{name}: layer {entry.name!r} uses style {entry.style!r}, "
                                  "which is not defined under `layers:`", path=path)
+        seen: set[str] = set()
+        unique = []
+        for i, entry in enumerate(entries):  # a layer shown twice gets a distinct key
+            if entry.uid in seen:
+                entry = replace(entry, key=f"{entry.uid}-{i}")
+            seen.add(entry.uid)
+            unique.append(entry)
+        entries = tuple(unique)
         maps[name] = MapSpec(
             name=name,
             title_zh=str(raw.get("title_zh", name)),
@@ -227,9 +276,18 @@ def load_styles(path: str | Path | None = None) -> StyleConfig:
             other_layers=_other_layers(name, raw.get("other_layers"), path),
             other_simplify_m=float(raw.get("other_simplify_m", MapSpec.other_simplify_m)),
             optional=_optional(name, raw.get("optional", False), path),
+            question_zh=str(raw.get("question_zh", "")),
+            question_en=str(raw.get("question_en", "")),
+            caveat_zh=str(raw.get("caveat_zh", "")),
+            caveat_en=str(raw.get("caveat_en", "")),
+            dashboard=raw.get("dashboard"),
         )
+
     basemaps = tuple(doc.get("basemaps") or BASEMAPS)
     unknown = [b for b in basemaps if b not in BASEMAPS]
     if unknown:
         raise StyleError(f"basemaps: unknown {', '.join(unknown)}; choose from {', '.join(BASEMAPS)}", path=path)
-    return StyleConfig(layers=layers, maps=maps, basemaps=basemaps, path=path)
+    aliases = {str(k): [str(a) for a in (v if isinstance(v, list) else [v])]
+               for k, v in (doc.get("aliases") or {}).items()}
+    return StyleConfig(layers=layers, maps=maps, basemaps=basemaps, path=path, groups=dict(doc.get("groups") or {}),
+                       aliases=aliases, short_names={str(k): str(v) for k, v in (doc.get("short_names") or {}).items()})

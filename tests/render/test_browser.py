@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 MAPS = ("overview", "zhigu", "silicon_lanes", "corridor", "proximity", "land_supply", "firms")
 
-_CONTROL_LABELS = "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label')).map(l => l.textContent.trim())"
+_CONTROL_LABELS = "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays span[data-key]')).map(l => l.textContent.trim())"
 _BASE_LABELS = "Array.from(document.querySelectorAll('.leaflet-control-layers-base label')).map(l => l.textContent.trim())"
 _LEGEND = "Array.from(document.querySelectorAll('.corridor-legend-item')).map(l => [l.dataset.layer, l.textContent.trim()])"
 
@@ -26,12 +26,14 @@ def _expected(name: str, layer_names):
     spec = styles.maps[name]
     labels, legend = [], []
     keys = [e.style for e in spec.layers]
+    entries = list(spec.layers)
     if spec.other_layers:
         listed = {e.name for e in spec.layers if e.kind == "layer"}
         keys += [n for n in layer_names if n not in listed]
-    for key in keys:
+    for i, key in enumerate(keys):
         style = styles.layers[key]
-        labels.append(style.label)
+        entry = entries[i] if i < len(entries) else None
+        labels.append(f"{entry.label_zh} {entry.label_en}" if entry is not None and entry.label_zh else style.label)
         if style.choropleth:
             legend.append(f"{style.choropleth['caption_zh']} {style.choropleth['caption_en']}")
         else:
@@ -51,10 +53,10 @@ def test_map_loads_offline_with_layers_legend_and_drawn_overlays(name, page, ren
     page.open(path)
     assert page.errors() == []
     labels, legend = _expected(name, list(fixture_layers))
-    assert page.evaluate(_CONTROL_LABELS) == labels
+    assert sorted(page.evaluate(_CONTROL_LABELS)) == sorted(labels)
     base = page.evaluate(_BASE_LABELS)
     assert base[0] == "OpenStreetMap" and any("Amap" in b for b in base) and not any("Tianditu" in b for b in base)
-    shown = [item for item in page.evaluate(_LEGEND) if not item[0].endswith("-no-data")]
+    shown = [item for item in page.evaluate(_LEGEND) if not item[0].endswith("-no-data") and item[0] != "uncertainty"]
     assert len(shown) == len(legend)
     for (_, text), expected in zip(shown, legend, strict=True):
         assert text.startswith(expected), (text, expected)
@@ -62,7 +64,7 @@ def test_map_loads_offline_with_layers_legend_and_drawn_overlays(name, page, ren
     visible, undrawn, hidden = page.evaluate("""(function () {
         var visible = 0, undrawn = 0, hidden = 0;
         corridor.state.overlays.forEach(function (g) {
-            if (!g.getLayers) { return; }
+            if (!(g instanceof L.GeoJSON)) { return; }  // labels and halos are not features
             g.getLayers().forEach(function (l) {
                 if (!l._map) { hidden++; return; }
                 visible++;
@@ -75,15 +77,18 @@ def test_map_loads_offline_with_layers_legend_and_drawn_overlays(name, page, ren
     })()""")
     assert visible + hidden == _feature_count(path)
     spec = load_styles().maps[name]
-    assert (hidden > 0) == (any(not e.show for e in spec.layers) or spec.other_layers)
+    assert hidden == 0 or any(not e.show for e in spec.layers) or spec.other_layers
     assert visible > 0 and undrawn == 0
     controls = page.evaluate("""[
         !!document.querySelector('.leaflet-control-scale'), !!document.querySelector('.leaflet-control-measure'),
         !!document.querySelector('.leaflet-control-zoom-fullscreen'), !!document.querySelector('.leaflet-control-minimap'),
         !!document.querySelector('.corridor-search-input'), !!document.querySelector('.corridor-info')]""")
     assert all(controls), controls
-    if name == "proximity":
-        assert page.evaluate("document.querySelectorAll('.leaflet-overlay-pane img.leaflet-image-layer').length") == 1
+    if name == "proximity":  # the distance surface starts hidden and draws when switched on
+        images = "document.querySelectorAll('.leaflet-overlay-pane img.leaflet-image-layer').length"
+        assert page.evaluate(images) == 0
+        _toggle_overlay(page, "Distance to the nearest campus")
+        assert page.evaluate(images) == 1
     shot = page.screenshot(tmp_path_factory.mktemp("shots") / f"{name}.png")
     assert shot.stat().st_size > 10_000
 
@@ -131,6 +136,11 @@ def test_amap_basemap_shifts_overlays_to_gcj02_and_back(page, rendered):
         assert shifted == pytest.approx([float(exp_lon[0]), float(exp_lat[0])], abs=1e-9), fid
         # about 590 m east-south-east in Wuhan: well beyond what a rounding slip would give
         assert 0.004 < shifted[0] - lon < 0.007 and -0.004 < shifted[1] - lat < 0.0
+    # the names on the map move with their places
+    label = page.evaluate("(function () { var m = corridor.state.labels.find(m => m._corridorLabel.text === '测试大学');"
+                          " var ll = m.getLatLng(); return [ll.lng, ll.lat, m._corridorWgs.lng, m._corridorWgs.lat]; })()")
+    exp_lon, exp_lat = convert_coords(np.array([label[2]]), np.array([label[3]]), src="wgs84", dst="gcj02")
+    assert label[:2] == pytest.approx([float(exp_lon[0]), float(exp_lat[0])], abs=1e-9)
     _click_base(page, "OpenStreetMap")
     assert page.evaluate("corridor.system") == "wgs84"
     assert _vertex(page, "campus-known") == polygon0
@@ -154,6 +164,9 @@ def test_hostile_names_render_as_text_and_run_nothing(page, rendered):
         return [t.textContent, t.querySelectorAll('script, img').length];
     })()""")
     assert HOSTILE_ZH in tooltip[0] and tooltip[1] == 0
+    labels = page.evaluate("""(function () { var pane = corridor.state.map.getPane('corridorLabels');
+        return [pane.textContent, pane.querySelectorAll('script, img').length]; })()""")
+    assert "<script>window.__xss=1" in labels[0] and labels[1] == 0  # names on the map are text too
     results = page.evaluate("""(function () {
         var input = document.querySelector('.corridor-search-input');
         input.value = 'onerror'; input.dispatchEvent(new Event('input'));
@@ -166,20 +179,40 @@ def test_hostile_names_render_as_text_and_run_nothing(page, rendered):
     assert page.errors() == []
 
 
-@pytest.mark.parametrize("query", ["测试大学", "test univ"])
-def test_search_finds_places_in_chinese_or_english_and_opens_them(page, rendered, query):
+def _type_and_choose(page, query: str, how: str) -> list[str]:
+    """Type ``query`` into the search box with real key events, then press Enter or click the first result."""
+    import time
+
+    page.evaluate("(function () { var i = document.querySelector('.corridor-search-input'); i.value = ''; i.focus(); return 1; })()")
+    page.send("Input.insertText", text=query)
+    time.sleep(0.2)
+    labels = page.evaluate("Array.from(document.querySelectorAll('.corridor-search-results li')).map(li => li.textContent)")
+    if how == "enter":
+        for kind in ("keyDown", "keyUp"):
+            page.send("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13,
+                      nativeVirtualKeyCode=13, **({"text": "\r"} if kind == "keyDown" else {}))
+    else:
+        x, y = page.evaluate("""(function () { var r = document.querySelector('.corridor-search-results li').getBoundingClientRect();
+            return [r.left + r.width / 2, r.top + r.height / 2]; })()""")
+        page.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+        for kind in ("mousePressed", "mouseReleased"):
+            page.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+    return labels
+
+
+@pytest.mark.parametrize(("query", "how"), [("测试大学", "click"), ("test univ", "enter"), ("ceshi daxue", "enter"),
+                                            ("zhigu", "click")])
+def test_search_finds_places_by_name_alias_or_pinyin_and_leaves_the_popup_open(page, rendered, query, how):
+    import time
+
     page.open(rendered.written["overview"])
-    found = page.evaluate(f"""(function () {{
-        var input = document.querySelector('.corridor-search-input');
-        input.value = {json.dumps(query)}; input.dispatchEvent(new Event('input'));
-        var items = document.querySelectorAll('.corridor-search-results li');
-        var labels = Array.from(items).map(li => li.textContent);
-        items[0].click();
-        return [labels, document.querySelector('.leaflet-popup-content').textContent];
-    }})()""")
-    labels, popup = found
-    assert labels == ["测试大学 / Test University"]
-    assert "测试大学" in popup and "Test University" in popup
+    labels = _type_and_choose(page, query, how)
+    expected = "中科武大·智谷" if query == "zhigu" else "测试大学"
+    assert labels and labels[0].startswith(expected)
+    time.sleep(2.0)  # the popup must still be open two seconds after choosing
+    popup = page.evaluate("(document.querySelector('.leaflet-popup-content') || {}).textContent || ''")
+    assert expected in popup
+    assert page.errors() == []
 
 
 def test_measure_tool_measures_an_area_like_pyproj(page, rendered):
@@ -226,7 +259,7 @@ def test_legend_lists_only_the_layers_on_the_map(page, rendered):
     hidden_key = off_map[0]
     label = load_styles().layers[hidden_key].label
     shown = page.evaluate(_LEGEND_SHOWN)
-    assert sorted(k for k in shown if not k.endswith("-no-data")) == sorted(on_map)
+    assert sorted(k for k in shown if not k.endswith("-no-data") and k != "uncertainty") == sorted(on_map)
     assert hidden_key not in shown
     _toggle_overlay(page, label)
     assert hidden_key in page.evaluate(_LEGEND_SHOWN)
@@ -267,3 +300,22 @@ def test_firms_map_has_its_ramp_layer_and_escapes_a_hostile_zone(page, rendered)
     assert HOSTILE_EN in results[0] and results[1] == 0
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.dialogs == [] and page.errors() == []
+
+
+def test_search_results_can_be_chosen_with_the_arrow_keys(page, rendered):
+    import time
+
+    page.open(rendered.written["overview"])
+    page.evaluate("(function () { var i = document.querySelector('.corridor-search-input'); i.value = ''; i.focus(); return 1; })()")
+    page.send("Input.insertText", text="测试")
+    time.sleep(0.2)
+    labels = page.evaluate("Array.from(document.querySelectorAll('.corridor-search-results li')).map(li => li.textContent)")
+    assert len(labels) >= 3
+    for key, code in (("ArrowDown", 40), ("ArrowDown", 40), ("ArrowUp", 38), ("Enter", 13)):
+        for kind in ("keyDown", "keyUp"):
+            page.send("Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=code,
+                      nativeVirtualKeyCode=code, **({"text": "\r"} if kind == "keyDown" and key == "Enter" else {}))
+    time.sleep(1.5)
+    popup = page.evaluate("(document.querySelector('.leaflet-popup-content h4') || {}).textContent || ''")
+    assert popup and popup == labels[1].split(" / ")[0]
+    assert page.errors() == []

@@ -72,12 +72,14 @@ def test_popup_escapes_every_value_and_cites_the_document():
     style = load_styles().layers["campuses"]
     popup = popup_html(row, style=style, documents=documents)
     tags = set(re.findall(r"</?([a-zA-Z0-9]+)", popup))
-    assert tags <= {"div", "h4", "table", "tr", "th", "td"}, tags
+    assert tags <= {"div", "h4", "table", "tr", "th", "td", "details", "summary", "ul", "li", "b"}, tags
     assert "&lt;script&gt;" in popup and "&lt;img src=x onerror=&quot;" in popup and "&lt;br&gt;" in popup
     doc = documents["zhigu_report_2021"]
     assert doc["title_zh"].replace("“", "").split("关于")[0] in popup
     assert doc["date"] in popup
-    assert "220,000 m² (22.0 万方)" in popup and "±150 m" in popup
+    # the figure in the document's unit (万方), not m²; its wording and the document's title behind details
+    assert "<td>22 万方</td>" in popup and "±150 m" in popup and "m²" not in popup
+    assert popup.index("<details>") < popup.index("约22万方")
     tooltip = tooltip_html(row)
     assert set(re.findall(r"</?([a-zA-Z0-9]+)", tooltip)) <= {"br", "span"}
 
