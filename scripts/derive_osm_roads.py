@@ -38,11 +38,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import tracing  # noqa: E402  (puts the repository root on sys.path)
-
 import geopandas as gpd  # noqa: E402
 import networkx as nx  # noqa: E402
 import shapely  # noqa: E402
+import tracing  # noqa: E402  (puts the repository root on sys.path)
 from shapely.geometry import LineString, Point, shape  # noqa: E402
 
 from geo import settings  # noqa: E402
@@ -77,7 +76,8 @@ PLAN: dict[str, dict] = {
     "road-luoyu-donglu": {"names": ("珞喻东路", "珞喻路"),
                           "start": (114.3936, 30.5084, "光谷广场 roundabout centre")},
     "road-zhuodaoquan-nanlu": {}, "road-luoshi-nanlu": {},
-    "road-lumo-lu": {"start": (114.3936, 30.5084, "光谷广场 roundabout centre")},
+    "road-lumo-lu": {"start": (114.3936, 30.5084, "光谷广场 roundabout centre"),
+                     "end": (114.40033, 30.55176, "north end of OSM way 122891504")},
     "road-dingziqiao-lu": {},
     "road-guanshan-dadao": {"start": (114.4076, 30.5097, "珞喻路 x 关山大道 (关山口) beside 华中科技大学站, OSM node 6313606698")},
     "road-guanggu-dadao": {},
@@ -209,7 +209,6 @@ def derive(feature: dict, opts: dict, ways, edges, nodes_cache) -> tuple[LineStr
             routed_len += LineString(r).length
             coords.append(r)
     else:
-        G = graph(edges, shapely.union_all([axis] + [LineString(pc[2]) for pc in kept]))
         nodes = nodes_cache.setdefault("nodes", node_xy(edges))
 
         def join(p0, p1):
@@ -220,8 +219,10 @@ def derive(feature: dict, opts: dict, ways, edges, nodes_cache) -> tuple[LineStr
                 bridged += gap
                 return
             try:
-                r = route(G, nodes, p0, p1)
-            except (RuntimeError, nx.NetworkXNoPath):
+                # guide: the straight join itself, so the route keeps to the streets between the two ends
+                r = route(graph(edges, LineString([p0, p1]), k=150.0), nodes, p0, p1)
+            except (RuntimeError, nx.NetworkXNoPath) as exc:
+                print(f"  {p['id']}: gap of {gap:.0f} m joined straight ({exc})")
                 bridged += gap
                 return
             routed_len += LineString(r).length
