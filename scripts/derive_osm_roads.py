@@ -356,7 +356,7 @@ def main(argv=None) -> int:
         p["source_detail"] = source_detail(info)
         p["uncertainty_m"] = unc
     if not args.dry_run:
-        write_json(path, fc)
+        write_json(fc, path)
     return 0
 
 
