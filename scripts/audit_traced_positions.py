@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Audit the positions of the traced (and admin) layers against independent anchors.
 
-Reads tests/data/anchors/wuhan_anchors.csv (one row per anchor *relation*; coordinates
-WGS-84, see its ``system``/``note`` columns) and, for every row, prints the relation, the
+Reads layers/anchors.csv (one row per anchor *relation*; ``lon``/``lat`` in the reference's own
+``coordinate_system``, ``lon_wgs84``/``lat_wgs84`` converted; ``feature_id`` is the feature the
+relation names) and, for every row, prints the relation, the
 measured distance in metres (UTM 50N, EPSG:32650), the allowed distance and pass/fail.
 
 Relations (``relation`` column)
@@ -57,7 +58,7 @@ if str(ROOT) not in sys.path:
 from geo.crs import convert_geometry  # noqa: E402
 from geo.layers import load_layers  # noqa: E402
 
-ANCHORS_CSV = ROOT / "tests" / "data" / "anchors" / "wuhan_anchors.csv"
+ANCHORS_CSV = ROOT / "layers" / "anchors.csv"
 _TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True).transform
 
 
@@ -96,10 +97,15 @@ class Result:
 def load_anchors(path: Path = ANCHORS_CSV) -> list[dict]:
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    for r in rows:
-        r["lon"], r["lat"] = float(r["lon"]), float(r["lat"])
-        if r["system"] != "WGS-84":
-            raise ValueError(f"{r['name_zh']}: anchors must be stored in WGS-84 (convert, keep the original in note)")
+    for i, r in enumerate(rows, start=2):
+        try:
+            r["lon_orig"], r["lat_orig"] = float(r["lon"]), float(r["lat"])
+            r["lon"], r["lat"] = float(r["lon_wgs84"]), float(r["lat_wgs84"])
+        except (KeyError, ValueError):
+            raise ValueError(f"{path.name} line {i} ({r.get('name_zh')}): lon_wgs84/lat_wgs84 missing or not numbers; "
+                             "give the WGS-84 position (convert with geo.crs.convert_coords)") from None
+        # the positions the relations are measured at are always the WGS-84 ones
+        r["system"] = "WGS-84"
     return rows
 
 

@@ -1,6 +1,6 @@
 """Positional accuracy of the traced and admin layers against independent WGS-84 anchors.
 
-Every row of tests/data/anchors/wuhan_anchors.csv is one relation (within_m, inside,
+Every row of layers/anchors.csv is one relation (within_m, inside,
 outside, in_district, on_boundary; see scripts/audit_traced_positions.py).  A relation
 holds when the measured distance (UTM 50N) is within the relation's own tolerance N plus
 the feature's stated ``uncertainty_m``.
@@ -30,13 +30,22 @@ def features(built_layers_dir):
 
 
 def test_anchor_table_is_well_formed():
-    cols = {"name_zh", "lon", "lat", "system", "source", "what_it_anchors", "relation"}
+    from geo.crs import convert_coords
+
+    cols = {"name_zh", "lon", "lat", "coordinate_system", "lon_wgs84", "lat_wgs84", "source",
+            "feature_id", "what_it_anchors", "relation"}
     assert cols <= set(ROWS[0])
+    systems = {"WGS-84": "wgs84", "GCJ-02": "gcj02", "BD-09": "bd09"}
     for r in ROWS:
-        assert r["system"] == "WGS-84"
+        assert r["coordinate_system"] in systems, r["name_zh"]
         assert 113.5 < r["lon"] < 115.2 and 29.9 < r["lat"] < 31.4, r["name_zh"]
         assert r["source"].strip(), r["name_zh"]
-        audit.parse_relation(r["relation"])
+        _, _, targets = audit.parse_relation(r["relation"])
+        assert r["feature_id"] == "|".join(targets), r["name_zh"]
+        # the stored WGS-84 position is the converted original
+        lon, lat = convert_coords(r["lon_orig"], r["lat_orig"],
+                                  src=systems[r["coordinate_system"]], dst="wgs84")
+        assert abs(lon - r["lon"]) < 2e-6 and abs(lat - r["lat"]) < 2e-6, r["name_zh"]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r['name_zh']}:{r['relation']}" for r in ROWS])

@@ -147,4 +147,4 @@ def test_traced_features_state_their_provenance(real_layers, documents):
 
 
 # Positions against independent WGS-84 anchors (metro stations, lake soundings) are checked
-# in tests/test_anchors.py from tests/data/anchors/wuhan_anchors.csv.
+# in tests/test_anchors.py from layers/anchors.csv.
