@@ -26,10 +26,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import tracing  # noqa: E402
-
 import shapely  # noqa: E402
 import shapely.ops  # noqa: E402
+import tracing  # noqa: E402
 from shapely import affinity  # noqa: E402
 from shapely.geometry import Point, mapping, shape  # noqa: E402
 
