@@ -64,27 +64,38 @@ PLAN: dict[str, dict] = {
         "end": (114.3246, 30.5366, "中南路 x 武珞路 (中商广场), read off the OSM street edges")},
     # 东湖路 begins at 水果湖 (白鹭街 x 东湖路) where its named OSM ways begin.
     "road-donghu-lu": {"start": (114.34084, 30.55402, "水果湖 station, OSM nodes 8301451238/10303862447 (白鹭街 x 东湖路)")},
-    "road-minzu-dadao": {"start": (114.3936, 30.5084, "光谷广场 roundabout centre (PROVENANCE.md check)")},
+    # ends on the streets just outside the 光谷广场 roundabout (its centre snaps to the 光谷珞瑜路通道 tunnel)
+    "road-minzu-dadao": {"start": (114.3933, 30.5073, "民族大道 at the south edge of the 光谷广场 roundabout, "
+                                                      "read off the OSM street edges")},
     "road-xiongchu-dadao": {},
     "road-huquan-jie": {},
     # further roads whose named OSM ways the sample holds: taken when the OSM course (possibly
     # shorter: only the stretch the sample names) is better than the hand-traced line
     "road-bayi-lu": {}, "road-donghu-nanlu": {},
     "road-luoyu-lu": {"start": (114.34764, 30.5287, "街道口 station, OSM node 2398956607"),
-                      "end": (114.3936, 30.5084, "光谷广场 roundabout centre")},
+                      "end": (114.3928, 30.5088, "west edge of the 光谷广场 roundabout, read off the OSM street edges")},
     # OSM names the 光谷广场 - 华中科技大学 stretch 珞喻路 and the stretch further east 珞喻东路
     "road-luoyu-donglu": {"names": ("珞喻东路", "珞喻路"),
-                          "start": (114.3936, 30.5084, "光谷广场 roundabout centre")},
+                          "start": (114.3945, 30.5089, "east edge of the 光谷广场 roundabout (west end of OSM way 149568904)"),
+                          "end": (114.4360, 30.5092, "east end of OSM way 231528668 (the sample names no further stretch)")},
     "road-zhuodaoquan-nanlu": {}, "road-luoshi-nanlu": {},
-    "road-lumo-lu": {"start": (114.3936, 30.5084, "光谷广场 roundabout centre"),
+    "road-lumo-lu": {"start": (114.3937, 30.5098, "鲁磨路 at the north edge of the 光谷广场 roundabout, read off the OSM street edges"),
                      "end": (114.40033, 30.55176, "north end of OSM way 122891504")},
     "road-dingziqiao-lu": {},
-    "road-guanshan-dadao": {"start": (114.4076, 30.5097, "珞喻路 x 关山大道 (关山口) beside 华中科技大学站, OSM node 6313606698")},
+    # the hand tracing put 南李路 on an east-west street 2 km east of it; OSM has it north-south
+    # past 湖工大 station
+    "road-nanli-lu": {"search_m": 4000,
+                      "start": (114.30907, 30.49612, "north end of OSM way 231805323"),
+                      "end": (114.30284, 30.45864, "south end of OSM way 231808168")},
+    "road-guanshan-dadao": {"start": (114.4076, 30.5097, "珞喻路 x 关山大道 (关山口) beside 华中科技大学站, OSM node 6313606698"),
+                            "min_unc": (60, "its south end at 珞喻路 lies 161 m from 华中科技大学站, ~40 m more than the "
+                                            "120 m the 关山口 junction lies from the station (layers/anchors.csv)")},
     "road-guanggu-dadao": {},
     "road-baishazhou-dadao": {}, "road-heping-dadao": {}, "road-youyi-dadao": {},
 }
 #: roads always taken from OSM (the errors the 2026-12 audit found)
-REQUIRED = {"road-zhongnan-lu", "road-donghu-lu", "road-minzu-dadao", "road-xiongchu-dadao", "road-huquan-jie"}
+REQUIRED = {"road-zhongnan-lu", "road-donghu-lu", "road-minzu-dadao", "road-xiongchu-dadao", "road-huquan-jie",
+            "road-nanli-lu"}
 
 
 def _to_utm(g):
@@ -102,7 +113,8 @@ def load_reference(ref_dir: Path):
     if edges.crs is None or edges.crs.to_epsg() not in (32650, None):
         edges = edges.to_crs(32650)
     hw = edges["highway"].astype(str)
-    edges = edges[~hw.str.contains("footway|path|steps|pedestrian|cycleway|track|service")].copy()
+    # keep edges with at least one road class (merged edges carry lists such as ['trunk', 'service'])
+    edges = edges[hw.str.contains("motorway|trunk|primary|secondary|tertiary|unclassified|residential|living_street")].copy()
     edges["major"] = edges["highway"].astype(str).str.contains("|".join(MAJOR + ("motorway",)))
     return ways, edges
 
@@ -146,11 +158,35 @@ def node_xy(edges):
     return ids, np.array([xy[i] for i in ids]), xy
 
 
-def route(G, nodes, a, b):
+def _candidates(nodes, edges_major, xy_pt):
+    """Snap candidates of a point: the nearest major node and both ends of the nearest major edge."""
+    ids, arr, _ = nodes
+    out = {ids[np.argmin(((arr - xy_pt) ** 2).sum(1))]}
+    i = edges_major.sindex.nearest(Point(xy_pt), return_all=False)[1][0]
+    out.update((edges_major.u.iloc[i], edges_major.v.iloc[i]))
+    return out
+
+
+def route(G, nodes, a, b, edges_major=None):
     ids, arr, xy = nodes
-    na = ids[np.argmin(((arr - a) ** 2).sum(1))]
-    nb = ids[np.argmin(((arr - b) ** 2).sum(1))]
-    path = nx.shortest_path(G, na, nb, weight="w")
+    if edges_major is None:
+        na = ids[np.argmin(((arr - a) ** 2).sum(1))]
+        nb = ids[np.argmin(((arr - b) ** 2).sum(1))]
+        path = nx.shortest_path(G, na, nb, weight="w")
+    else:
+        best = None
+        for na in _candidates(nodes, edges_major, a):
+            if na not in G:
+                continue
+            dist, paths = nx.single_source_dijkstra(G, na, weight="w")
+            for nb in _candidates(nodes, edges_major, b):
+                if nb in dist:
+                    cost = dist[nb] + 3 * (np.hypot(*(xy[na] - a)) + np.hypot(*(xy[nb] - b)))
+                    if best is None or cost < best[0]:
+                        best = (cost, paths[nb])
+        if best is None:
+            raise nx.NetworkXNoPath("no candidate pair connects")
+        path = best[1]
     parts = []
     for u, v in zip(path[:-1], path[1:], strict=True):
         c = shapely.get_coordinates(G[u][v]["geom"])
@@ -170,7 +206,7 @@ def derive(feature: dict, opts: dict, ways, edges, nodes_cache) -> tuple[LineStr
     p = feature["properties"]
     old = _to_utm(shape(feature["geometry"]))
     names = opts.get("names", (p["name_zh"],))
-    named = ways[(ways["name"].isin(names)) & (ways.distance(old) < 1500)]
+    named = ways[(ways["name"].isin(names)) & (ways.distance(old) < opts.get("search_m", 1500))]
     start = np.array(_to_utm(Point(opts["start"][:2])).coords[0]) if "start" in opts else np.array(old.coords[0])
     end = np.array(_to_utm(Point(opts["end"][:2])).coords[0]) if "end" in opts else np.array(old.coords[-1])
     via = [np.array(_to_utm(Point(v[:2])).coords[0]) for v in opts.get("via", [])]
@@ -219,8 +255,9 @@ def derive(feature: dict, opts: dict, ways, edges, nodes_cache) -> tuple[LineStr
                 bridged += gap
                 return
             try:
-                # guide: the straight join itself, so the route keeps to the streets between the two ends
-                r = route(graph(edges, LineString([p0, p1]), k=150.0), nodes, p0, p1)
+                # shortest path by length (major streets preferred), checked for detours below
+                r = route(graph(edges, LineString([p0, p1]), k=1e9), nodes, p0, p1,
+                          edges_major=nodes_cache.setdefault("major", edges[edges.major].reset_index(drop=True)))
             except (RuntimeError, nx.NetworkXNoPath) as exc:
                 print(f"  {p['id']}: gap of {gap:.0f} m joined straight ({exc})")
                 bridged += gap
@@ -354,6 +391,9 @@ def main(argv=None) -> int:
         print(f"{'':26s} new: p95 named-alongside {along:5.0f} m, to OSM edges {to_edges:4.0f} m -> uncertainty {unc}")
         p["source"] = "osm"
         p["source_detail"] = source_detail(info)
+        if "min_unc" in PLAN[fid] and PLAN[fid]["min_unc"][0] > unc:
+            unc = PLAN[fid]["min_unc"][0]
+            p["source_detail"] += f" uncertainty_m raised to {unc}: {PLAN[fid]['min_unc'][1]}."
         p["uncertainty_m"] = unc
     if not args.dry_run:
         write_json(fc, path)

@@ -5,9 +5,9 @@ Each correction is a small, reviewable geometric operation on the committed GeoJ
 (``layers/traced``), with the reference that motivates it written into ``source_detail``:
 
 * 湖北工业大学 (hbut-nanhu) moved 1.2 km west onto 南李路 / 湖工大 station;
-* 华中科技大学 (hust-main) extended west to 鲁磨路 (its 西一楼 … 西十二楼 teaching buildings,
+* 华中科技大学 (hust-main) extended west to 114.3985 E (its 西一楼 … 西十二楼 teaching buildings,
   OSM buildings of the Tilezen extract, lie 114.3994–114.4043 E), 中国地质大学 (cug-nanwangshan)
-  cut back to the west side of 鲁磨路, so the two campuses meet along that street;
+  cut back to the same line, so the two campuses meet and do not overlap;
 * 武汉理工大学's four polygons scaled to the published 4,000 亩 in total and centred on the
   OSM campus points (ways 240494784 南湖, 265391257 西院 / 240495121 鉴湖, 267930737 东院,
   173123702 余家头);
@@ -15,7 +15,8 @@ Each correction is a small, reviewable geometric operation on the committed GeoJ
 * 烽火创新谷 moved to 邮科院路 and the 珞喻 / 狮子山 silicon-lane corridors widened to take in
   烽火创新谷 and 洪山实验室四期, which the 2026 document places in them.
 
-OSM data © OpenStreetMap contributors, ODbL.  Run once:
+OSM data © OpenStreetMap contributors, ODbL.  It applies to the hand-traced geometry (run it
+once, on the layers as the tracing scripts left them):
 ``.venv/bin/python scripts/fix_traced_from_references.py``.
 """
 
@@ -76,7 +77,7 @@ def note(f, text, unc=None):
         p["uncertainty_m"] = unc
 
 
-def campuses(roads):
+def campuses():
     fc = load("campuses")
     # --- 湖北工业大学: 1.2 km west --------------------------------------------------
     f = feat(fc, "hbut-nanhu")
@@ -84,30 +85,26 @@ def campuses(roads):
     note(f, "Corrected 2026-12: the outline lay ~1.2 km east of the campus; moved 1,200 m west so that "
             "it lies on 南李路 beside 湖工大 station (OSM nodes 5941525936/11329232228, 114.3079 E 30.4869 N, "
             "WGS-84; © OpenStreetMap contributors, ODbL). Outline shape not re-surveyed.", 400)
-    # --- 华中科技大学 / 中国地质大学: meet along 鲁磨路 ----------------------------------
-    lumo = utm(feat(roads, "road-lumo-lu"))
+    # --- 华中科技大学 / 中国地质大学: meet on the meridian 114.3985 E ---------------------
+    # 西十楼 (114.39937 E), the westernmost named HUST building of the Tilezen OSM extract, lies
+    # ~100 m east of it; the old HUST edge ran 114.4015-114.4040 E, the old CUG edge 114.3995 E.
     hust, cug = feat(fc, "hust-main"), feat(fc, "cug-nanwangshan")
-    # the half-plane east of 鲁磨路's N-S stretch (光谷广场 to 30.526 N), closed far east
-    north_lim = tracing.to_utm(Point(114.396, 30.526)).y
-    xy = [c for c in lumo.coords if c[1] <= north_lim]
-    xy = sorted(xy, key=lambda c: c[1])
-    east = shapely.Polygon([(xy[0][0], xy[0][1] - 5000), *xy, (xy[-1][0], xy[-1][1] + 5000),
-                            (xy[-1][0] + 8000, xy[-1][1] + 5000), (xy[0][0] + 8000, xy[0][1] - 5000)]).buffer(0)
-    street = lumo.buffer(15)
-    # band west of the old HUST edge up to 鲁磨路, from 珞喻路 (north side) to 30.5245 N
-    band = tracing.to_utm(shapely.box(114.3930, 30.5102, 114.4070, 30.5245))
-    h = utm(hust).union(band.intersection(east)).difference(street)
-    c = utm(cug).difference(east).difference(street)
+    west_edge = 114.3985
+    band = tracing.to_utm(shapely.box(west_edge, 30.5102, 114.4060, 30.5245))
+    east = tracing.to_utm(shapely.box(west_edge, 30.49, 114.50, 30.56))
+    h = utm(hust).union(band)
+    c = utm(cug).difference(east)
     h = max(shapely.get_parts(h), key=lambda g: g.area) if h.geom_type == "MultiPolygon" else h
     c = max(shapely.get_parts(c), key=lambda g: g.area) if c.geom_type == "MultiPolygon" else c
     put(hust, h.buffer(0))
     put(cug, c.buffer(0))
-    note(hust, "Corrected 2026-12: west edge moved ~250 m west to 鲁磨路 (OSM course, roads layer) so that the "
-               "西一楼-西十二楼 teaching buildings (OSM ways 103495754, 98869688, 105249142 … in the Tilezen "
-               "extract tilezen_guanggu_buildings_roads.geojson, WGS-84; © OpenStreetMap contributors, ODbL) "
-               "lie inside; the campus meets 中国地质大学 along 鲁磨路.", 300)
-    note(cug, "Corrected 2026-12: cut back to the west side of 鲁磨路 (OSM course), which separates it from "
-              "华中科技大学's west campus (OSM buildings 西一楼-西十二楼, Tilezen extract). Its west edge is not checked against any reference, so its area (~55 ha) may be too small; uncertainty raised.", 500)
+    note(hust, "Corrected 2026-12: the west edge lay 200-250 m too far east (114.4015-114.4040 E); moved to "
+               "114.3985 E between 珞喻路 and 30.5245 N so that the 西一楼-西十二楼 teaching buildings (OSM ways "
+               "103495754, 98869688, 105249142 … in the Tilezen extract tilezen_guanggu_buildings_roads.geojson, "
+               "WGS-84, westernmost 114.3994 E; © OpenStreetMap contributors, ODbL) lie inside; it meets "
+               "中国地质大学 along that line.", 300)
+    note(cug, "Corrected 2026-12: cut back to 114.3985 E, where it meets 华中科技大学's west campus (OSM buildings "
+              "西一楼-西十二楼 of the Tilezen extract lay inside the old outline).", 300)
     # --- 武汉理工大学: 4,000 亩 in total, centred on the OSM campus points -------------------
     total = 4000 * MU
     plan = {  # id: (share of the published total, OSM centre, what the centre is)
@@ -174,8 +171,7 @@ def parks_and_lanes():
 
 
 def main() -> int:
-    roads = load("roads")
-    campuses(roads)
+    campuses()
     parks_and_lanes()
     return 0
 
