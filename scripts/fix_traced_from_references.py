@@ -148,11 +148,13 @@ def parks_and_lanes():
     old = utm(fv)
     centre = pt(114.3862, 30.5170)
     put(fv, affinity.translate(old, centre.x - old.centroid.x, centre.y - old.centroid.y))
-    note(fv, "Corrected 2026-12: the converted WeChat POI (114.397 E 30.526 N) put the park north of 南望山, outside "
-             "the 珞喻硅巷 the 2026 document places it in; moved to 邮科院路 (address 邮科院路88号, from memory), whose "
-             "course is the OSM road label at 114.3844 E 30.5148 N in tilezen_guanggu_buildings_roads.geojson, beside "
-             "the OSM campus point of 武汉工程大学邮电与信息工程学院 (way 778753971, 114.3867 E 30.5196 N; both WGS-84, "
-             "© OpenStreetMap contributors, ODbL) on the same 邮科院 grounds.", 500)
+    note(fv, "Corrected 2026-12: the POI converted as GCJ-02 (114.397 E 30.526 N) put the park north of 南望山, outside "
+             "the 珞喻硅巷 the 2026 document places it in; read as BD-09 (Baidu) the same POI converts to 114.3905 E "
+             "30.5202 N, on the 邮科院 grounds west of 中国地质大学. Moved to 邮科院路 (address 邮科院路88号, from "
+             "memory, not confirmed by a reference found here), whose course is the OSM road label at 114.3844 E "
+             "30.5148 N in tilezen_guanggu_buildings_roads.geojson, beside the OSM campus point of "
+             "武汉工程大学邮电与信息工程学院 (way 778753971, 114.3867 E 30.5196 N; both WGS-84, © OpenStreetMap "
+             "contributors, ODbL) on the same grounds; uncertainty_m covers both readings.", 500)
     write_json(fc, TR / "parks.geojson")
     # corridors take in the places the document puts in them
     lanes = load("silicon_lane_corridors")
