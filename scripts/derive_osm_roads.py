@@ -236,12 +236,14 @@ def derive(feature: dict, opts: dict, ways, edges, nodes_cache) -> tuple[LineStr
         reach = max(reach, pc[1])
     coords, routed_len, bridged = [], 0.0, 0.0
     if not kept:
-        # no named way: route from the start through the via points to the end on the street edges
-        G = graph(edges, axis)
+        # no named way: shortest path (major streets preferred) from the start through the via
+        # points to the end on the street edges
+        G = graph(edges, axis, k=1e9)
         nodes = nodes_cache.setdefault("nodes", node_xy(edges))
+        major = nodes_cache.setdefault("major", edges[edges.major].reset_index(drop=True))
         stops = [start, *via, end]
         for p0, p1 in zip(stops[:-1], stops[1:], strict=True):
-            r = route(G, nodes, p0, p1)
+            r = route(G, nodes, p0, p1, edges_major=major)
             routed_len += LineString(r).length
             coords.append(r)
     else:
