@@ -21,7 +21,7 @@ Allowed distance = N (0 when the relation has none) + the feature's ``uncertaint
 ``inside``/``in_district`` the measured distance is how far the anchor lies outside the
 polygon; for ``outside`` how deep it lies inside.
 
-Anchors may be given in WGS-84, GCJ-02 or BD-09 (``system`` column); they are converted to
+Anchors are given as published, in WGS-84, GCJ-02 or BD-09 (``coordinate_system`` column); they are converted to
 WGS-84 when read, explicitly.  For a failing relation the audit also measures the feature moved
 by the GCJ-02 offset both ways, so that a misidentified reference system shows as a consistent
 improvement in one direction.
@@ -40,7 +40,7 @@ from geo import settings
 from geo.crs import convert_coords, convert_geometry, normalize_system, to_metric
 from geo.errors import AnchorError, CoordinateSystemError
 
-ANCHOR_COLUMNS = ("name_zh", "lon", "lat", "system", "source", "what_it_anchors", "relation")
+ANCHOR_COLUMNS = ("name_zh", "lon", "lat", "coordinate_system", "source", "relation", "what_it_anchors")
 RELATION_KINDS = ("within_m", "inside", "outside", "in_district", "on_boundary")
 
 
@@ -99,7 +99,7 @@ def load_anchors(path: str | Path | None = None) -> pd.DataFrame:
         where = f"{path}: line {i + 2} ({row['name_zh']!r})"
         try:
             lon, lat = float(row["lon"]), float(row["lat"])
-            system = normalize_system(row["system"])
+            system = normalize_system(row["coordinate_system"])
             rel = parse_relation(row["relation"])
         except (ValueError, CoordinateSystemError) as exc:
             raise AnchorError(f"{where}: {exc}") from None

@@ -45,7 +45,7 @@ def test_a_gcj02_anchor_is_converted_when_read(tmp_path):
     row = ANCHORS.iloc[0]
     glon, glat = convert_coords(np.array([row["lon_wgs84"]]), np.array([row["lat_wgs84"]]), src="wgs84", dst="gcj02")
     twin = pd.read_csv(settings.anchors_file(), dtype=str, keep_default_na=False).iloc[[0]].assign(
-        lon=f"{glon[0]:.9f}", lat=f"{glat[0]:.9f}", system="GCJ-02")
+        lon=f"{glon[0]:.9f}", lat=f"{glat[0]:.9f}", coordinate_system="GCJ-02")
     path = tmp_path / "anchors.csv"
     twin.to_csv(path, index=False)
     back = load_anchors(path).iloc[0]
