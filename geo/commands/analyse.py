@@ -26,7 +26,12 @@ def register(sub) -> None:
     p.add_argument("--network", choices=("traced", "osm"), default="traced",
                    help="street network: the traced arterial network (default, offline) or an OSM graph")
     p.add_argument("--osm-graph", type=Path, default=None,
-                   help=f"osmnx GraphML file for --network osm (default: newest under {settings.OSM_DIR})")
+                   help="street network for --network osm: an osmnx GraphML file, or an osmnx edge list "
+                        "(u, v, key, highway, geometry; optional oneway) as GeoParquet (.parquet) or GeoPackage "
+                        f"(.gpkg) (default: newest *.graphml under {settings.OSM_DIR})")
+    p.add_argument("--osm-fetch", action="store_true",
+                   help="with --network osm: download the street network of the analysis area live "
+                        "(osmnx graph_from_polygon; needs the internet)")
     p.add_argument("--landuse", type=Path, default=None,
                    help="OSM land-use polygons (GeoPackage/GeoJSON/GeoParquet) for the land classes")
     p.add_argument("--grid-m", type=float, default=settings.RASTER_GRID_M,
@@ -42,8 +47,12 @@ def run(args) -> int:
         print("corridor analyse: error: --grid-m must be positive", file=sys.stderr)
         return 2
     landuse = read_layer(args.landuse) if getattr(args, "landuse", None) else None
+    fetch = bool(getattr(args, "osm_fetch", False))
+    if fetch and args.network != "osm":
+        print("corridor analyse: error: --osm-fetch needs --network osm", file=sys.stderr)
+        return 2
     result = run_analysis(out_dir=args.out, network_kind=args.network, osm_graph=getattr(args, "osm_graph", None),
-                          grid_m=args.grid_m, landuse=landuse, progress=not args.quiet)
+                          fetch=fetch, grid_m=args.grid_m, landuse=landuse, progress=not args.quiet)
     comps = result["components"]
     if not args.quiet:
         net = result["provenance"]["network"]
@@ -51,5 +60,9 @@ def run(args) -> int:
               f"{len(comps)} component(s)")
         for row in result["unconnected_roads"].itertuples():
             print(f"  road {row.road_id} does not meet the main network (gap {row.gap_m:.0f} m)")
+        circle = result["provenance"].get("supply_chain_circle")
+        if circle:
+            print(f"one-hour supply-chain circle from {circle['id']}: {circle['area_km2']:.0f} km² within "
+                  f"{circle['minutes']} min by car (document: {circle['doc_area_km2']:.0f} km²)")
     print(f"analysis: {result['out_dir']}")
     return 0

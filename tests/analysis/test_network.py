@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import shapely
 
+from geo import settings
 from geo.analysis import network as net
 from geo.errors import CoordinateSystemError
 from tests.analysis.conftest import at, frame
@@ -25,8 +26,16 @@ def test_noding_snapping_and_components(square_roads):
     assert comps["largest"].sum() == 1
     assert comps.loc[1, "roads"] == "road-g"
     np.testing.assert_allclose(comps.loc[1, "length_km"], 0.5)
-    # total length: 4 x 1000 (square) + 1400 (E) + 295 (F) + 500 (G); the 5 m gap is merged away
-    np.testing.assert_allclose(network.edge_length_m.sum(), 4000 + 1400 + 295 + 500, atol=1e-6)
+    # the 5 m gap is merged away: F's end (-5, 500), twice (F and its connector), and C's node (0, 500),
+    # three times (two pieces of C and the connector), merge at their mean (-2, 500), where the
+    # edges now end.  Streets: A, B, D 1000 each, C two pieces of hypot(2, 500), E 1400, F 298, G 500
+    c_piece = np.hypot(2.0, 500.0)
+    np.testing.assert_allclose(network.edge_length_m[network.street_mask].sum(),
+                               3000 + 2 * c_piece + 1400 + 298 + 500, atol=1e-6)
+    # every street is two-way: each piece is two directed edges, the second its reverse
+    assert network.n_edges == 2 * network.street_mask.sum()
+    assert (network.edge_reverse >= 0).all()
+    assert (network.edge_reverse[network.edge_reverse] == np.arange(network.n_edges)).all()
     failing = net.failing_road_ends(network)
     assert list(failing["road_id"]) == ["road-g"]
     # G starts at (3000, 3000); nearest main-network point is the square's corner (1000, 1000)... or E's end
@@ -63,9 +72,26 @@ def test_same_edge_direct_distance(square_roads):
 def test_polygon_reaches_inside_nodes(square_roads):
     network = net.build_network(square_roads)
     campus = frame({"id": ["c"]}, [shapely.box(*at(-20, -20), *at(20, 20))])
-    dist = net.distances_from(network, net.attach(network, campus))
+    dist = net.distances_from(network, net.attach(network, campus, outline=False))
     assert dist[0, _node(network, 0, 0)] < 1e-3
     np.testing.assert_allclose(dist[0, _node(network, 1000, 1000)], 2000, atol=1e-3)
+
+
+def test_polygon_reaches_streets_along_its_outline(square_roads):
+    network = net.build_network(square_roads)
+    # a campus north of A, between x=100 and x=900, 60 m from A and with no node inside
+    campus = frame({"id": ["c"]}, [shapely.box(*at(100, 60), *at(900, 200))])
+    only_nearest = net.distances_from(network, net.attach(network, campus, outline=False))[0]
+    links = net.attach(network, campus)
+    with_outline = net.distances_from(network, links)[0]
+    # the nearest street point alone is (100, 0) on A (a tie along the edge; shapely takes the
+    # first vertex); with outline access, the gate at (900, 60) is 60 m from A: node (1000, 0) is
+    # 60 + 100 away, and (500, 0) 60 away through the outline point above it
+    np.testing.assert_allclose(with_outline[_node(network, 1000, 0)], 160, atol=1e-6)
+    np.testing.assert_allclose(with_outline[_node(network, 500, 0)], 60, atol=1e-6)
+    assert only_nearest[_node(network, 1000, 0)] > 160 + 100
+    spacing = settings.NETWORK_ACCESS_SPACING_M
+    assert len(links.obj) >= 2 * (800 // spacing)  # a link per outline point along the south side
 
 
 def test_travel_minutes_and_cutoff():
@@ -95,7 +121,8 @@ def test_osmnx_graph_conversion():
     g.add_edge(2, 1, length=300.0)
     g.add_edge(2, 3, length=400.0, geometry=shapely.LineString([at(300, 0), at(300, 400)]))
     network = net.network_from_osmnx(g)
-    assert network.n_edges == 2 and network.source == "osm"
+    # 1-2 is two-way (both edges given); 2-3 has no oneway flag, so it is two-way too
+    assert network.n_edges == 4 and network.street_mask.sum() == 2 and network.source == "osm"
     p = frame({"id": ["p"]}, [shapely.Point(at(0, 0))])
     q = frame({"id": ["q"]}, [shapely.Point(at(300, 400))])
     d = net.object_distances(network, net.attach(network, p), net.attach(network, q))
@@ -118,4 +145,4 @@ def test_osm_graphml_through_the_pipeline_loader(tmp_path):
     ox.io.save_graphml(g, path)
     network, info = load_network("osm", osm_graph=path)
     assert info["kind"] == "osm" and "OpenStreetMap" in info["attribution"]
-    np.testing.assert_allclose(np.sort(network.edge_length_m), [300, 400], atol=0.5)
+    np.testing.assert_allclose(np.sort(network.edge_length_m[network.street_mask]), [300, 400], atol=0.5)
