@@ -109,7 +109,7 @@ SUPPLY_CIRCLE_FEATURE = ("citywide_corridors", "corridor-chegu")
 SUPPLY_CIRCLE_MINUTES = 60
 SUPPLY_CIRCLE_FIGURE = "supply_chain_circle_area"
 SUPPLY_CIRCLE_CELL_M = 50.0
-SUPPLY_CIRCLE_MIN_COVER = 0.5
+SUPPLY_CIRCLE_MIN_COVER = 0.2
 SUPPLY_CIRCLE_REACH_M = 80_000.0
 #: osmnx network type of a live download (``all``: every mode is filtered from one graph).
 NETWORK_FETCH_TYPE = "all"

@@ -316,6 +316,7 @@ class RoadNetwork:
     _largest: int | None = field(default=None, repr=False)
     _adjacency: sparse.csr_matrix | None = field(default=None, repr=False)
     _segment_tree: tuple | None = field(default=None, repr=False)
+    _node_tree: shapely.STRtree | None = field(default=None, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -431,6 +432,13 @@ class RoadNetwork:
         return self._segment_tree[1], self._segment_tree[2]
 
 
+    def node_tree(self) -> shapely.STRtree:
+        """STRtree of the node points (built once per view)."""
+        if self._node_tree is None:
+            self._node_tree = shapely.STRtree(shapely.points(self.node_xy))
+        return self._node_tree
+
+
 def _min_duplicates(rows, cols, w, size) -> sparse.csr_matrix:
     """CSR matrix of shape (size, size); duplicate (row, col) pairs keep the minimum weight."""
     order = np.lexsort((w, cols, rows))
@@ -540,7 +548,7 @@ def _edge_links(network: RoadNetwork, obj, edge, along, connector_m):
     length = network.edge_length_m[edge]
     rev = network.edge_reverse[edge]
     has_rev = rev >= 0
-    rev_rate = np.where(has_rev, rate[np.maximum(rev, 0)], np.inf)
+    rev_rate = np.where(has_rev, rate[np.maximum(rev, 0)], 0.0)  # only used where has_rev
     u, v = network.edge_u[edge], network.edge_v[edge]
     fwd = rate[edge]
     # out: object -> v along the edge; -> u against it (if two-way)
@@ -617,7 +625,7 @@ def attach(network: RoadNetwork, geometries, *, crs=None, largest_component: boo
             inn = tuple(x + y for x, y in zip(inn, i2, strict=True))
     if len(polys) and inside_nodes:
         node_ok = network.largest_component_nodes() if largest_component else np.ones(network.n_nodes, bool)
-        pi, ni = shapely.STRtree(shapely.points(network.node_xy)).query(geoms[polys], predicate="intersects")
+        pi, ni = network.node_tree().query(geoms[polys], predicate="intersects")
         ok = node_ok[ni]
         for links in (out, inn):
             links[0].append(polys[pi[ok]])
@@ -658,11 +666,11 @@ def graph_with_sources(network: RoadNetwork, sources: AccessLinks) -> sparse.csr
     """
     n = network.n_nodes
     n_src = int(sources.obj.max()) + 1 if len(sources.obj) else 0
-    adj = network.adjacency().tocoo()
-    rows = np.concatenate([adj.row, n + sources.obj])
-    cols = np.concatenate([adj.col, sources.node])
-    w = np.concatenate([adj.data, np.maximum(sources.cost, _EPS)])
-    return _min_duplicates(rows, cols, w, n + n_src)
+    # the street matrix is built once per view; only the few source rows are new
+    links = _min_duplicates(sources.obj, sources.node, np.maximum(sources.cost, _EPS), max(n_src, n))[:n_src]
+    top = sparse.hstack([network.adjacency(), sparse.csr_matrix((n, n_src))], format="csr")
+    bottom = sparse.hstack([links, sparse.csr_matrix((n_src, n_src))], format="csr")
+    return sparse.vstack([top, bottom], format="csr")
 
 
 def object_distances(network: RoadNetwork, sources: AccessLinks, targets: AccessLinks,

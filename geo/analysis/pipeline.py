@@ -128,8 +128,9 @@ def supply_chain_circle(source: gpd.GeoDataFrame, network: net.RoadNetwork, *, m
     Returns one row (WGS-84): id, name_zh, mode, minutes, area_km2 (the drive isochrone,
     the source feature included), area_outside_source_km2, doc_area_km2 (the document's
     figure, NaN when the layer has none), area_ratio (measured / document), ref, original,
-    reached_street_km, network_covers (share of the source's outline within reach of the
-    network's streets — a network that does not cover the source gives no meaningful area).
+    reached_street_km, reached_share_of_network (near 1: the network's extent, not the time,
+    bounds the area), network_covers (share of the source's area within 1 km of a street — a
+    network that does not cover the source gives no meaningful area).
     """
     minutes = settings.SUPPLY_CIRCLE_MINUTES if minutes is None else minutes
     cell_m = settings.SUPPLY_CIRCLE_CELL_M if cell_m is None else cell_m
@@ -152,6 +153,8 @@ def supply_chain_circle(source: gpd.GeoDataFrame, network: net.RoadNetwork, *, m
         "doc_area_km2": doc_m2 / settings.M2_PER_KM2, "area_ratio": area / doc_m2 if doc_m2 == doc_m2 else float("nan"),
         "ref": fig.get("ref", ""), "original": fig.get("original", ""),
         "reached_street_km": float(iso["reached_street_km"].iloc[0]),
+        # near 1, the drive runs out of streets, not of time: the network's extent bounds the area
+        "reached_share_of_network": float(iso["reached_street_km"].iloc[0]) / network.for_mode("drive").length_km,
         "network_covers": covered / src_m.area if src_m.area else 0.0,
     }
     return gpd.GeoDataFrame([row], geometry=[poly], crs=settings.METRIC_CRS).to_crs(settings.STORAGE_CRS)

@@ -306,8 +306,10 @@ class StreetCells:
             rings = [g["coordinates"] for g, _ in rfeatures.shapes(mask, mask=mask.astype(bool), transform=t,
                                                                     connectivity=4)]
             # one GeoJSON parse in GEOS is far cheaper than a shapely object per ring
-            out.append(shapely.from_geojson(json.dumps({"type": "MultiPolygon", "coordinates": rings}))
-                       if rings else shapely.Polygon())
+            poly = shapely.from_geojson(json.dumps({"type": "MultiPolygon", "coordinates": rings})) if rings \
+                else shapely.Polygon()
+            # drop the cell staircase (within half a cell): far fewer vertices to union and store
+            out.append(shapely.simplify(poly, self.cell_m / 2, preserve_topology=True))
         return out
 
 

@@ -1,5 +1,6 @@
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -146,3 +147,209 @@ def test_osm_graphml_through_the_pipeline_loader(tmp_path):
     network, info = load_network("osm", osm_graph=path)
     assert info["kind"] == "osm" and "OpenStreetMap" in info["attribution"]
     np.testing.assert_allclose(np.sort(network.edge_length_m[network.street_mask]), [300, 400], atol=0.5)
+
+
+# --- the one graph model: edge lists, GraphML, live fetch, real OSM data ------------------------
+
+BLOCK = settings.REPO_ROOT / "tests" / "data" / "network" / "oneway_block.geojson"
+
+
+def _block_edges():
+    import geopandas as gpd
+
+    return gpd.read_file(BLOCK)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+def test_edge_list_files_read_as_directed_graph(tmp_path, suffix):
+    from geo.analysis import streets
+
+    edges = _block_edges()
+    path = tmp_path / f"block{suffix}"
+    edges.to_parquet(path) if suffix == ".parquet" else edges.to_file(path, layer="edges")
+    graph = streets.read_graph(path)
+    assert graph.graph["crs"] == "EPSG:32650"
+    # one one-way row (1->2) and three two-way rows, each two directed edges
+    assert graph.number_of_nodes() == 4 and graph.number_of_edges() == 1 + 2 * 3
+    assert graph.has_edge(1, 2) and not graph.has_edge(2, 1)
+    assert graph.has_edge(3, 2) and graph.has_edge(2, 3)
+    np.testing.assert_allclose([graph.nodes[3]["x"], graph.nodes[3]["y"]], at(400, 300))
+    d = graph.get_edge_data(3, 2)[0]
+    np.testing.assert_allclose(d["length"], 300.0)
+    # every geometry runs from u to v, also on the added reverse edges
+    start = d["geometry"].coords[0]
+    np.testing.assert_allclose(start, at(400, 300))
+
+
+def test_undirected_edge_list_without_oneway_is_two_way(tmp_path):
+    from geo.analysis import streets
+
+    # the rows of the block without the oneway column, some geometries drawn v->u as in an
+    # undirected osmnx edge list: no row has its reverse, so every row is a two-way street
+    edges = _block_edges().drop(columns="oneway")
+    edges.loc[1, "geometry"] = shapely.reverse(edges.geometry.iloc[1])
+    path = tmp_path / "undirected.parquet"
+    edges.to_parquet(path)
+    graph = streets.read_graph(path)
+    assert graph.number_of_edges() == 8 and graph.has_edge(2, 1)
+    assert "undirected" in graph.graph["edge_list"]
+    np.testing.assert_allclose([graph.nodes[2]["x"], graph.nodes[2]["y"]], at(400, 0))
+    np.testing.assert_allclose(graph.get_edge_data(2, 3)[0]["geometry"].coords[0], at(400, 0))
+    # rows listed in both directions: a street without its reverse row is one-way
+    both = pd.concat([edges, edges.iloc[1:].assign(u=edges["v"].iloc[1:], v=edges["u"].iloc[1:])],
+                     ignore_index=True)
+    both.to_parquet(path)
+    graph = streets.read_graph(path)
+    assert graph.number_of_edges() == 7 and not graph.has_edge(2, 1)
+    assert "directed" in graph.graph["edge_list"] and "undirected" not in graph.graph["edge_list"]
+
+
+def test_drive_respects_one_way_walk_does_not(tmp_path):
+    from geo.analysis import streets
+
+    path = tmp_path / "block.parquet"
+    _block_edges().to_parquet(path)
+    network = net.network_from_graph(streets.read_graph(path))
+    campus = frame({"id": ["c"]}, [shapely.box(*at(395, -5), *at(405, 5))])  # around node 2
+    n1 = _node(network, 0, 0)
+    walk = network.for_mode("walk")
+    drive = network.for_mode("drive")
+    t_walk = net.distances_from(walk, net.attach(walk, campus))[0, n1]
+    t_drive = net.distances_from(drive, net.attach(drive, campus))[0, n1]
+    # the campus's outline crosses the streets 5 m from node 2: walking leaves it at (395, 0)
+    np.testing.assert_allclose(t_walk, 395 / (settings.SPEEDS_KMH["walk"] / 3.6), rtol=1e-6)
+    # driving may not take 1->2 backwards: it goes round the block from node 2 (inside the campus;
+    # the outline's corner (405, 5) is a 5 m walk from 2->3, dearer than driving those 5 m)
+    tertiary = settings.NETWORK_SPEEDS_KMH["drive"]["tertiary"] / 3.6
+    np.testing.assert_allclose(t_drive, (300 + 400 + 300) / tertiary, rtol=1e-6)
+    # the other way round, the one-way street is the short cut
+    campus1 = frame({"id": ["c1"]}, [shapely.box(*at(-5, -5), *at(5, 5))])
+    t_back = net.distances_from(drive, net.attach(drive, campus1))[0, _node(network, 400, 0)]
+    np.testing.assert_allclose(t_back, 400 / tertiary, rtol=1e-6)  # from node 1, inside it
+
+
+def test_graphml_round_trip(tmp_path):
+    from geo.analysis import streets
+
+    src = tmp_path / "block.parquet"
+    _block_edges().to_parquet(src)
+    graph = streets.read_graph(src)
+    out = streets.save_graph(graph, tmp_path / "block.graphml")
+    back = streets.read_graph(out)
+    assert set(back.edges(keys=True)) == set(graph.edges(keys=True))
+    for u, v, k, d in graph.edges(keys=True, data=True):
+        e = back.edges[u, v, k]
+        np.testing.assert_allclose(e["length"], d["length"])
+        assert e["oneway"] == d["oneway"] and e["highway"] == d["highway"]
+        assert e["geometry"].equals_exact(d["geometry"], 1e-6)
+    a, b = net.network_from_graph(graph).for_mode("drive"), net.network_from_graph(back).for_mode("drive")
+    campus = frame({"id": ["c"]}, [shapely.box(*at(395, -5), *at(405, 5))])
+    np.testing.assert_allclose(np.sort(net.distances_from(a, net.attach(a, campus))[0]),
+                               np.sort(net.distances_from(b, net.attach(b, campus))[0]))
+
+
+@pytest.mark.parametrize("name,content", [("broken.parquet", b"not parquet"), ("broken.graphml", b"<graphml"),
+                                          ("broken.gpkg", b"nonsense"), ("streets.csv", b"u,v\n1,2\n")])
+def test_bad_network_file_is_one_line_naming_it(tmp_path, name, content):
+    from geo.analysis import streets
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(streets.NetworkFileError) as err:
+        streets.read_graph(path)
+    msg = str(err.value)
+    assert str(path) in msg and "\n" not in msg
+
+
+def test_edge_list_without_u_v_is_refused(tmp_path):
+    from geo.analysis import streets
+
+    path = tmp_path / "nouv.parquet"
+    _block_edges().drop(columns=["u"]).to_parquet(path)
+    with pytest.raises(streets.NetworkFileError, match="no column u"):
+        streets.read_graph(path)
+
+
+def test_cli_bad_network_file(tmp_path, capsys):
+    from geo.cli import main
+
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"garbage")
+    code = main(["analyse", "--network", "osm", "--osm-graph", str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and str(path) in err and len(err.splitlines()) == 1
+
+
+TINY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="hand-written test fixture">
+ <node id="1" lat="30.5000" lon="114.4000"/>
+ <node id="2" lat="30.5000" lon="114.4040"/>
+ <node id="3" lat="30.5030" lon="114.4040"/>
+ <node id="4" lat="30.5030" lon="114.4000"/>
+ <way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="tertiary"/><tag k="oneway" v="yes"/></way>
+ <way id="11"><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="residential"/></way>
+</osm>
+"""
+
+
+def test_live_fetch_builds_the_same_model(monkeypatch, tmp_path):
+    """fetch_graph goes through osmnx.graph.graph_from_polygon; offline it answers from a local .osm file."""
+    import osmnx as ox
+
+    from geo.analysis import streets
+
+    fixture = tmp_path / "tiny.osm"
+    fixture.write_text(TINY_OSM, encoding="utf-8")
+    calls = []
+
+    def fake_graph_from_polygon(polygon, **kwargs):
+        calls.append(kwargs)
+        return ox.graph.graph_from_xml(fixture, simplify=False)
+
+    monkeypatch.setattr(ox.graph, "graph_from_polygon", fake_graph_from_polygon)
+    graph = streets.fetch_graph(shapely.box(114.3, 30.4, 114.5, 30.6))
+    assert calls and calls[0]["network_type"] == settings.NETWORK_FETCH_TYPE
+    assert graph.graph["crs"] == settings.METRIC_CRS
+    # way 10 is one-way: osmnx gives 1->2 only; way 11 is two-way
+    assert graph.has_edge(1, 2) and not graph.has_edge(2, 1) and graph.has_edge(3, 2)
+    network = net.network_from_graph(graph)
+    drive, walk = network.for_mode("drive"), network.for_mode("walk")
+    assert drive.n_edges == 1 + 2 * 3 and walk.n_edges == 2 * 4
+    i = {n: k for k, n in enumerate(network._table.node_ids)}
+    assert not ((drive.edge_u == i[2]) & (drive.edge_v == i[1])).any()
+    assert ((walk.edge_u == i[2]) & (walk.edge_v == i[1])).any()
+
+
+def test_real_network_beigang_to_whut_nanhu():
+    """北港 (park-beigang) to 理工大南湖 (whut-nanhu) on the real OSM streets, checked with networkx."""
+    from tests.analysis import shared_network as shared
+
+    shared.need_shared()
+    network, graph = shared.wuhan_network()
+    layers = shared.layers()
+    park = layers["parks"][layers["parks"]["id"] == "park-beigang"]
+    campus = layers["campuses"][layers["campuses"]["id"] == "whut-nanhu"]
+    assert len(park) == 1 and len(campus) == 1
+    from geo.analysis import proximity as prox
+
+    straight = prox.straight_distance_m(park, campus)[0, 0]
+    ours = prox.network_distance_m(park, campus, network)[0, 0]
+    # independently: networkx Dijkstra between the street points each object attaches to
+    links_p = net.attach(network, park.to_crs(settings.METRIC_CRS))
+    links_c = net.attach(network, campus.to_crs(settings.METRIC_CRS))
+    import networkx as nx
+
+    g = nx.Graph()
+    for u, v, d in graph.edges(data=True):
+        if not g.has_edge(u, v) or g[u][v]["length"] > d["length"]:
+            g.add_edge(u, v, length=d["length"])
+    ids = network._table.node_ids
+    best = np.inf
+    for a, ca in zip(links_p.node, links_p.cost, strict=True):
+        dist = nx.single_source_dijkstra_path_length(g, ids[a], cutoff=3000, weight="length")
+        for b, cb in zip(links_c.in_node, links_c.in_cost, strict=True):
+            if ids[b] in dist:
+                best = min(best, ca + dist[ids[b]] + cb)
+    np.testing.assert_allclose(ours, best, atol=0.01)
+    # plausible: no shorter than the straight line, and a short walk, not the traced 1.58 km detour
+    assert straight <= ours < 600.0
