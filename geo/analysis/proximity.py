@@ -16,6 +16,7 @@ speeds of settings.SPEEDS_KMH (walk 4.8, bike 15, drive 30 km/h).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ from geo import settings
 from geo.analysis import network as net
 from geo.analysis.raster import Grid
 from geo.crs import to_metric
+
+log = logging.getLogger("corridor")
 
 #: Travel modes, those with a stated speed (walk, bike, drive).
 MODES = tuple(settings.SPEEDS_KMH)
@@ -346,7 +349,9 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
     -------
     GeoDataFrame (WGS-84) with campus_id, campus_name_zh, campus_name_en, mode, minutes,
     budget_m (the distance at the mode's stated speed, for reference), budget_s (the
-    cut-off, s), area_m2, reached_street_km.
+    cut-off, s), area_m2, reached_street_km and access_m (the campus's distance to its
+    nearest street: beyond settings.NETWORK_ACCESS_MAX_M the network does not cover it,
+    and a warning says so).
     """
     minutes = settings.ISOCHRONE_MINUTES if minutes is None else minutes
     c_m = to_metric(campuses, what="campuses")
@@ -360,6 +365,12 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
         node_t = net.distances_from(view, links, limit=budgets[-1])
         cap = settings.ISOCHRONE_ACCESS_CAP_M.get(mode, 200.0) if buffer_m is None else buffer_m
         cells = StreetCells.build(view, extra_bounds=c_m.total_bounds, cap_m=cap, cell_m=cell_m, bounds=bounds)
+        far = links.connector_m > settings.NETWORK_ACCESS_MAX_M
+        if far.any():
+            log.warning("%s network: %s %s farther than %.0f m from any street (the network does not cover "
+                        "them); their isochrones are the outline alone", mode, len(np.flatnonzero(far)),
+                        ", ".join(f"{ids[i]} ({links.connector_m[i]:.0f} m)" for i in np.flatnonzero(far)),
+                        settings.NETWORK_ACCESS_MAX_M)
         for i in tqdm(range(len(c_m)), desc=f"{mode} isochrones", unit="campus", disable=not progress):
             street_t = cells.street_cost(view, node_t[i])
             by_budget = cells.polygons(street_t, budgets, seed_geometries=[geoms[i]])
@@ -367,10 +378,10 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
                 reached_km = _reached_km(view, node_t[i], budget)
                 polys.append(poly)
                 rows.append((ids[i], names_zh[i], names_en[i], mode, int(t), net.cutoff_m(t, mode), budget,
-                             reached_km))
+                             reached_km, links.connector_m[i]))
     out = gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=["campus_id", "campus_name_zh", "campus_name_en", "mode", "minutes", "budget_m",
-                                    "budget_s", "reached_street_km"]),
+                                    "budget_s", "reached_street_km", "access_m"]),
         geometry=polys, crs=settings.METRIC_CRS,
     )
     out["area_m2"] = out.area

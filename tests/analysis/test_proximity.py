@@ -154,3 +154,60 @@ def test_missing_crs_refused():
     with pytest.raises(CoordinateSystemError):
         prox.straight_distance_m(gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)]),
                                  frame({}, [shapely.Point(at(0, 0))]))
+
+
+# --- real streets and one-way polygons ------------------------------------------------------------
+
+
+def test_drive_isochrone_respects_one_way_street(tmp_path):
+    import geopandas as gpd
+
+    from geo.analysis import streets
+
+    block = gpd.read_file(settings.REPO_ROOT / "tests" / "data" / "network" / "oneway_block.geojson")
+    path = tmp_path / "block.parquet"
+    block.to_parquet(path)
+    network = net.network_from_graph(streets.read_graph(path))
+    campus = frame({"id": ["c"], "name_zh": ["c"]}, [box(395, -5, 405, 5)])  # at node 2, east end of 1->2
+    iso = prox.isochrones(campus, network, modes=("walk", "drive"), minutes=(1, 5), buffer_m=30).to_crs(
+        "EPSG:32650")
+
+    def poly(mode, minutes):
+        return iso[(iso["mode"] == mode) & (iso["minutes"] == minutes)].geometry.iloc[0]
+
+    # 1 min by car (30 km/h on tertiary streets: 500 m) goes up 2->3 (300 m) and 200 m along 3->4;
+    # 1->2 runs towards the campus, so its western part is not reached
+    drive1 = poly("drive", 1)
+    assert drive1.contains(shapely.Point(at(400, 150))) and drive1.contains(shapely.Point(at(250, 300)))
+    assert not drive1.contains(shapely.Point(at(200, 0)))
+    assert not drive1.contains(shapely.Point(at(100, 300)))
+    # walking 5 min (400 m) goes both ways along 1->2: (200, 0) is 195 m away
+    assert poly("walk", 5).contains(shapely.Point(at(200, 0)))
+    # 5 min by car reaches everything, 1->2 included from node 1 (after 1000 m round the block)
+    assert poly("drive", 5).contains(shapely.Point(at(200, 0)))
+
+
+def test_real_walk_isochrones_grow_with_the_cutoff():
+    from tests.analysis import shared_network as shared
+
+    shared.need_shared()
+    network, _ = shared.wuhan_network()
+    campuses = shared.layers()["campuses"]
+    iso = prox.isochrones(campuses, network, modes=("walk",))
+    area = iso.pivot(index="campus_id", columns="minutes", values="area_m2")
+    access = iso.groupby("campus_id")["access_m"].first()
+    covered = access <= settings.NETWORK_ACCESS_MAX_M
+    # the street file ends at 114.55 E: a campus east of it has no street within reach
+    for cid in access.index[~covered]:
+        lon = campuses.loc[campuses["id"] == cid, "geometry"].iloc[0].centroid.x
+        assert lon > 114.55, f"{cid} is inside the file's extent but not near a street"
+    assert covered.sum() >= len(campuses) - 1
+    grows = area[covered]
+    assert (grows[5] < grows[10]).all() and (grows[10] < grows[15]).all(), grows
+    # more than thin strips: 15 minutes on foot (1.2 km) covers at least 1.5 km² around every campus
+    assert (grows[15] > 1.5e6).all(), grows[15]
+    # and each polygon holds its campus
+    iso_m = iso.to_crs("EPSG:32650")
+    camp_m = campuses.to_crs("EPSG:32650").set_index("id").geometry
+    for row in iso_m[iso_m["minutes"] == 5].itertuples():
+        assert row.geometry.buffer(1.0).contains(camp_m[row.campus_id].buffer(-25.0))
