@@ -139,8 +139,9 @@ CORRIDOR_BAND_M = 10_000.0
 #: in the land one can walk to (settings.SPEEDS_KMH["walk"]) in the time left, up to this distance
 #: per mode, m — so polygons grow with the cut-off and fill street blocks.
 ISOCHRONE_ACCESS_CAP_M = {"walk": 200.0, "bike": 200.0, "drive": 200.0}
-#: Cell size on which isochrone buffers are drawn and polygonised, m.
-ISOCHRONE_CELL_M = 20.0
+#: Cell size on which isochrone polygons are drawn and polygonised, m, per mode (driving
+#: reaches 10x farther than walking: its polygons are drawn coarser).
+ISOCHRONE_CELL_M = {"walk": 20.0, "bike": 25.0, "drive": 40.0}
 #: Default isochrone cut-off (minutes) and mode used to re-derive the innovation belts from access.
 BELT_ACCESS_MINUTES = 10
 BELT_ACCESS_MODE = "walk"

@@ -435,7 +435,10 @@ class RoadNetwork:
     def node_tree(self) -> shapely.STRtree:
         """STRtree of the node points (built once per view)."""
         if self._node_tree is None:
-            self._node_tree = shapely.STRtree(shapely.points(self.node_xy))
+            shared = self._table.__dict__ if self._table is not None else {}
+            if "node_tree" not in shared:  # the views share their nodes: one tree for all
+                shared["node_tree"] = shapely.STRtree(shapely.points(self.node_xy))
+            self._node_tree = shared["node_tree"]
         return self._node_tree
 
 

@@ -185,6 +185,12 @@ def nearest_park(campuses: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, **kwargs) 
 # --- isochrones -------------------------------------------------------------------------------
 
 
+def _cell_m(mode: str | None) -> float:
+    """Isochrone grid cell of ``mode`` (settings.ISOCHRONE_CELL_M: one size, or one per mode), m."""
+    cell = settings.ISOCHRONE_CELL_M
+    return float(cell.get(mode or "walk", min(cell.values())) if isinstance(cell, dict) else cell)
+
+
 def _walk_mps() -> float:
     return settings.SPEEDS_KMH["walk"] / 3.6
 
@@ -216,8 +222,8 @@ class StreetCells:
               cell_m: float | None = None, bounds=None) -> StreetCells:
         """Grid over the network (or ``bounds``, metric minx, miny, maxx, maxy) and its streets."""
         cap_m = settings.ISOCHRONE_ACCESS_CAP_M.get(network.mode or "walk", 200.0) if cap_m is None else cap_m
-        cell_m = settings.ISOCHRONE_CELL_M if cell_m is None else cell_m
-        xy, edge, along = _edge_samples(network, step_m=cell_m / 2)
+        cell_m = _cell_m(network.mode) if cell_m is None else cell_m
+        xy, edge, along = _edge_samples(network, step_m=cell_m / 2, bounds=bounds)
         if bounds is not None:
             keep = ((xy[:, 0] >= bounds[0]) & (xy[:, 0] <= bounds[2]) & (xy[:, 1] >= bounds[1])
                     & (xy[:, 1] <= bounds[3]))
@@ -316,9 +322,11 @@ class StreetCells:
         return out
 
 
-def _edge_samples(network: net.RoadNetwork, *, step_m: float):
+def _edge_samples(network: net.RoadNetwork, *, step_m: float, bounds=None):
     """Points every ``step_m`` (or closer) along each street piece: xy (m), edge index, position (m)."""
     pieces = np.flatnonzero(network.street_mask)
+    if bounds is not None:
+        pieces = pieces[shapely.intersects(network.edge_geometry[pieces], shapely.box(*bounds))]
     dense = shapely.segmentize(network.edge_geometry[pieces], step_m)
     xy, k = shapely.get_coordinates(dense, return_index=True)
     step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
@@ -343,7 +351,8 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
     to from them in the time left (settings.SPEEDS_KMH["walk"]), at most ``buffer_m`` (per
     mode, settings.ISOCHRONE_ACCESS_CAP_M).  The widening is drawn on a ``cell_m`` grid
     (:class:`StreetCells`, one per mode) and polygonised per cut-off; polygon edges are
-    exact to about ``cell_m`` (settings.ISOCHRONE_CELL_M).
+    exact to about ``cell_m`` (settings.ISOCHRONE_CELL_M, per mode), over the extent the
+    campuses reach (within ``bounds``, metric minx, miny, maxx, maxy, when given).
 
     Returns
     -------
@@ -364,7 +373,19 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
         links = net.attach(view, c_m)
         node_t = net.distances_from(view, links, limit=budgets[-1])
         cap = settings.ISOCHRONE_ACCESS_CAP_M.get(mode, 200.0) if buffer_m is None else buffer_m
-        cells = StreetCells.build(view, extra_bounds=c_m.total_bounds, cap_m=cap, cell_m=cell_m, bounds=bounds)
+        cell = _cell_m(mode) if cell_m is None else cell_m
+        # draw only where some campus gets within the longest cut-off: the edges leaving reached nodes
+        reached = np.isfinite(node_t).any(axis=0)
+        leaving = reached[view.edge_u]
+        if leaving.any():
+            b = shapely.bounds(view.edge_geometry[leaving])
+            extent = [b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()]
+        else:
+            extent = list(c_m.total_bounds)
+        if bounds is not None:
+            extent = [max(extent[0], bounds[0]), max(extent[1], bounds[1]), min(extent[2], bounds[2]),
+                      min(extent[3], bounds[3])]
+        cells = StreetCells.build(view, extra_bounds=c_m.total_bounds, cap_m=cap, cell_m=cell, bounds=extent)
         far = links.connector_m > settings.NETWORK_ACCESS_MAX_M
         if far.any():
             log.warning("%s network: %s %s farther than %.0f m from any street (the network does not cover "

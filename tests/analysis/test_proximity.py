@@ -169,7 +169,7 @@ def test_drive_isochrone_respects_one_way_street(tmp_path):
     block.to_parquet(path)
     network = net.network_from_graph(streets.read_graph(path))
     campus = frame({"id": ["c"], "name_zh": ["c"]}, [box(395, -5, 405, 5)])  # at node 2, east end of 1->2
-    iso = prox.isochrones(campus, network, modes=("walk", "drive"), minutes=(1, 5), buffer_m=30).to_crs(
+    iso = prox.isochrones(campus, network, modes=("walk", "drive"), minutes=(1, 5), buffer_m=30, cell_m=5).to_crs(
         "EPSG:32650")
 
     def poly(mode, minutes):
