@@ -42,7 +42,6 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from geo import settings
 from geo.crs import to_metric
@@ -69,7 +68,8 @@ def graph_from_roads(roads: gpd.GeoDataFrame, *, snap_m: float | None = None) ->
 
     Lines are split where they cross (``shapely.unary_union`` nodes them).  Gaps a tracer
     leaves are closed within ``snap_m``: a line end that stops short of another line gets a
-    short connector to it, and nodes closer than ``snap_m`` are merged.  Every piece is a
+    short connector to it, and joined nodes closer than ``snap_m`` are merged by
+    :func:`osmnx.simplification.consolidate_intersections`.  Every piece is a
     two-way street: edges u→v and v→u with ``length`` (m), ``highway`` (the road's class
     when the layer has one), ``name``, ``road_id``, ``oneway=False`` and ``geometry``.
 
@@ -127,26 +127,23 @@ def _gap_connectors(lines: np.ndarray, *, snap_m: float) -> np.ndarray:
 
 
 def _graph_from_lines(lines: np.ndarray, attrs: dict, *, merge_m: float) -> nx.MultiDiGraph:
-    """Nodes at line ends (merged within ``merge_m``), two directed edges per line."""
+    """Two directed edges per line between nodes at its ends; nodes within ``merge_m`` consolidated.
+
+    Lines that end at the same point share a node; nearby nodes that a line or gap connector
+    joins are then merged by :func:`osmnx.simplification.consolidate_intersections`
+    (tolerance ``merge_m / 2``: a buffer radius), which moves them to their centroid and
+    extends the edges' geometries to it.
+    """
     import osmnx as ox
 
     ends = np.concatenate([shapely.get_coordinates(shapely.get_point(lines, 0)),
                            shapely.get_coordinates(shapely.get_point(lines, -1))])
-    label = _cluster_points(ends, merge_m)
-    n_nodes = label.max() + 1
-    counts = np.bincount(label, minlength=n_nodes)
-    node_x = np.bincount(label, weights=ends[:, 0], minlength=n_nodes) / counts
-    node_y = np.bincount(label, weights=ends[:, 1], minlength=n_nodes) / counts
+    uniq, label = np.unique(ends.round(6), axis=0, return_inverse=True)
+    label = label.ravel()
     u, v = label[: len(lines)], label[len(lines):]
-    keep = (u != v) | (shapely.length(lines) > 2 * merge_m)  # a line whose ends merged is a tiny loop
+    keep = u != v
     u, v, lines = u[keep], v[keep], lines[keep]
     attrs = {k: np.asarray(a, dtype=object)[keep] for k, a in attrs.items()}
-    # the line's ends move to their merged node, so that every edge starts and ends at its nodes
-    coords = [np.array(g.coords) for g in lines]
-    for c, a, b in zip(coords, u, v, strict=True):
-        c[0] = (node_x[a], node_y[a])
-        c[-1] = (node_x[b], node_y[b])
-    lines = np.array([shapely.LineString(c) for c in coords], dtype=object) if len(coords) else lines
     both_u, both_v = np.r_[u, v], np.r_[v, u]
     geoms = np.r_[lines, shapely.reverse(lines)]
     edges = gpd.GeoDataFrame(
@@ -157,21 +154,15 @@ def _graph_from_lines(lines: np.ndarray, attrs: dict, *, merge_m: float) -> nx.M
     edges["key"] = edges.groupby(["u", "v"]).cumcount()
     edges = edges.set_index(["u", "v", "key"])
     used = np.unique(both_u)
-    nodes = gpd.GeoDataFrame({"x": node_x[used], "y": node_y[used]}, index=pd.Index(used, name="osmid"),
-                             geometry=shapely.points(node_x[used], node_y[used]), crs=settings.METRIC_CRS)
+    nodes = gpd.GeoDataFrame({"x": uniq[used, 0], "y": uniq[used, 1]}, index=pd.Index(used, name="osmid"),
+                             geometry=shapely.points(uniq[used]), crs=settings.METRIC_CRS)
     graph = ox.convert.graph_from_gdfs(nodes, edges, graph_attrs={"crs": settings.METRIC_CRS})
+    if merge_m > 0:
+        graph = ox.simplification.consolidate_intersections(graph, tolerance=merge_m / 2.0, rebuild_graph=True,
+                                                            dead_ends=True, reconnect_edges=True)
+        graph.graph["crs"] = settings.METRIC_CRS
     graph.graph["source"] = "traced"
     return graph
-
-
-def _cluster_points(xy: np.ndarray, tol: float) -> np.ndarray:
-    """Label points so that points within ``tol`` (transitively) share a label, 0..k-1."""
-    pairs = cKDTree(xy).query_pairs(tol, output_type="ndarray")
-    n = len(xy)
-    graph = sparse.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)) if len(pairs) \
-        else sparse.coo_matrix((n, n))
-    _, labels = csgraph.connected_components(graph, directed=False)
-    return labels
 
 
 # --- the adapter: graph -> arrays -> CSR per mode -------------------------------------------------

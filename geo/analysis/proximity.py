@@ -388,10 +388,11 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
         cells = StreetCells.build(view, extra_bounds=c_m.total_bounds, cap_m=cap, cell_m=cell, bounds=extent)
         far = links.connector_m > settings.NETWORK_ACCESS_MAX_M
         if far.any():
-            log.warning("%s network: %s %s farther than %.0f m from any street (the network does not cover "
-                        "them); their isochrones are the outline alone", mode, len(np.flatnonzero(far)),
-                        ", ".join(f"{ids[i]} ({links.connector_m[i]:.0f} m)" for i in np.flatnonzero(far)),
-                        settings.NETWORK_ACCESS_MAX_M)
+            (log.warning if view.source == "osm" else log.info)(
+                "%s network: %s farther than %.0f m from the nearest street (the network may not cover them; "
+                "the straight connector to it is walked)", mode,
+                ", ".join(f"{ids[i]} ({links.connector_m[i]:.0f} m)" for i in np.flatnonzero(far)),
+                settings.NETWORK_ACCESS_MAX_M)
         for i in tqdm(range(len(c_m)), desc=f"{mode} isochrones", unit="campus", disable=not progress):
             street_t = cells.street_cost(view, node_t[i])
             by_budget = cells.polygons(street_t, budgets, seed_geometries=[geoms[i]])

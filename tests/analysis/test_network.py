@@ -19,7 +19,7 @@ def _node(network, x, y, tol=5.0):
 def test_noding_snapping_and_components(square_roads):
     network = net.build_network(square_roads, snap_m=12)
     # crossings of E with A and D are nodes; F's end is snapped onto C at y=500
-    for xy in [(0, 0), (500, 0), (1000, 0), (500, 1000), (0, 500), (-300, 500), (500, -200)]:
+    for xy in [(0, 0), (500, 0), (1000, 0), (500, 1000), (-2.5, 500), (-300, 500), (500, -200)]:
         _node(network, *xy)
     comps = network.components_summary()
     assert len(comps) == 2
@@ -27,12 +27,12 @@ def test_noding_snapping_and_components(square_roads):
     assert comps["largest"].sum() == 1
     assert comps.loc[1, "roads"] == "road-g"
     np.testing.assert_allclose(comps.loc[1, "length_km"], 0.5)
-    # the 5 m gap is merged away: F's end (-5, 500), twice (F and its connector), and C's node (0, 500),
-    # three times (two pieces of C and the connector), merge at their mean (-2, 500), where the
-    # edges now end.  Streets: A, B, D 1000 each, C two pieces of hypot(2, 500), E 1400, F 298, G 500
-    c_piece = np.hypot(2.0, 500.0)
+    # the 5 m gap is closed by a connector from F's end (-5, 500) to C, splitting C at (0, 500); osmnx's
+    # consolidate_intersections merges the two joined nodes at their centroid (-2.5, 500) and extends
+    # the edges to it.  Streets: A, B, D 1000 each, C two pieces of 500 + 2.5, E 1400, F 297.5, G 500
     np.testing.assert_allclose(network.edge_length_m[network.street_mask].sum(),
-                               3000 + 2 * c_piece + 1400 + 298 + 500, atol=1e-6)
+                               3000 + 2 * 502.5 + 1400 + 297.5 + 500, atol=1e-6)
+    _node(network, -2.5, 500, tol=1e-6)
     # every street is two-way: each piece is two directed edges, the second its reverse
     assert network.n_edges == 2 * network.street_mask.sum()
     assert (network.edge_reverse >= 0).all()

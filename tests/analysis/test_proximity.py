@@ -20,10 +20,10 @@ def test_isochrone_node_membership(square_roads, campus_at_origin):
     # walking 4.8 km/h = 80 m/min: 5 min = 400 m, 10 min = 800 m from the corner (0, 0)
     d_nodes = {  # hand-computed network distances of the nodes from (0, 0)
         (0, 0): 0, (500, 0): 500, (0, 500): 500, (1000, 0): 1000, (0, 1000): 1000,
-        (-300, 500): 795,  # 500 up C, the 5 m gap merged, 295 along F
+        (-300, 500): 800,  # 500 up C, 2.5 to the merged node at (-2.5, 500), 297.5 along F
         (500, -200): 700, (500, 1000): 1500, (1000, 1000): 2000, (500, 1200): 1700,
     }
-    for minutes, budget in ((5, 400), (10, 800)):
+    for minutes, budget in ((5, 400), (9.9, 792), (10.1, 808)):
         reached = prox.isochrone_nodes(campus_at_origin, network, mode="walk", minutes=minutes)["c0"]
         expected = set()
         for (x, y), d in d_nodes.items():
@@ -35,7 +35,7 @@ def test_isochrone_node_membership(square_roads, campus_at_origin):
 
 def test_isochrone_polygons_include_partial_edges(square_roads, campus_at_origin):
     network = net.build_network(square_roads)
-    iso = prox.isochrones(campus_at_origin, network, modes=("walk",), minutes=(5, 10), buffer_m=50)
+    iso = prox.isochrones(campus_at_origin, network, modes=("walk",), minutes=(5, 10), buffer_m=50, cell_m=5)
     assert list(iso["minutes"]) == [5, 10]
     five = iso.to_crs("EPSG:32650").geometry.iloc[0]
     # 400 m along A and C are reached (partial edges); the buffer adds 50 m
@@ -125,11 +125,12 @@ def test_nearest_campus_points_network(square_roads):
     pts = frame({}, [shapely.Point(at(1000, 1000)), shapely.Point(at(510, 200))])
     got = prox.nearest_campus_points(pts, campuses, network=network)
     np.testing.assert_allclose(got["network_m"].to_numpy(), [2000, 10 + 500 + 0], atol=200 + 1e-3)
-    # the campus's outline corner (-20, 20) reaches C, which the 5 m gap merge bends to end at
-    # (-2, 500); from there up C and along D is a fraction shorter than 2000 m through the corner
-    c_low = shapely.LineString([(0, 0), (-2, 500)])
+    # the campus's outline corner (-20, 20) also reaches C, which the 5 m gap merge extends to
+    # (-2.5, 500): up C (480 + 2.5), C's upper piece (2.5 + 500) and D (1000) is longer than
+    # 1000 + 1000 through the corner node
+    c_low = shapely.LineString([(0, 0), (0, 500), (-2.5, 500)])
     corner = shapely.Point(-20, 20)
-    via_c = corner.distance(c_low) + (c_low.length - c_low.project(corner)) + np.hypot(2, 500) + 1000
+    via_c = corner.distance(c_low) + (c_low.length - c_low.project(corner)) + 502.5 + 1000
     np.testing.assert_allclose(got["network_m"].iloc[0], min(2000, via_c), atol=1e-3)
 
 
