@@ -141,7 +141,7 @@ CORRIDOR_BAND_M = 10_000.0
 ISOCHRONE_ACCESS_CAP_M = {"walk": 200.0, "bike": 200.0, "drive": 200.0}
 #: Cell size on which isochrone polygons are drawn and polygonised, m, per mode (driving
 #: reaches 10x farther than walking: its polygons are drawn coarser).
-ISOCHRONE_CELL_M = {"walk": 20.0, "bike": 25.0, "drive": 40.0}
+ISOCHRONE_CELL_M = {"walk": 20.0, "bike": 30.0, "drive": 50.0}
 #: Default isochrone cut-off (minutes) and mode used to re-derive the innovation belts from access.
 BELT_ACCESS_MINUTES = 10
 BELT_ACCESS_MODE = "walk"

@@ -308,6 +308,7 @@ class RoadNetwork:
     _adjacency: sparse.csr_matrix | None = field(default=None, repr=False)
     _segment_tree: tuple | None = field(default=None, repr=False)
     _node_tree: shapely.STRtree | None = field(default=None, repr=False)
+    _rate: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -350,8 +351,10 @@ class RoadNetwork:
         return metres if self.mode is None else metres / (settings.SPEEDS_KMH["walk"] / 3.6)
 
     def edge_rate(self) -> np.ndarray:
-        """Cost per metre of every edge (1 in the metric view, s/m in a mode view)."""
-        return np.where(self.edge_length_m > 0, self.edge_cost / np.maximum(self.edge_length_m, 1e-9), 0.0)
+        """Cost per metre of every edge (1 in the metric view, s/m in a mode view); computed once."""
+        if self._rate is None:
+            self._rate = np.where(self.edge_length_m > 0, self.edge_cost / np.maximum(self.edge_length_m, 1e-9), 0.0)
+        return self._rate
 
     def adjacency(self) -> sparse.csr_matrix:
         """Directed CSR matrix of edge costs; parallel edges keep the cheapest."""

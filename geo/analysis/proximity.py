@@ -311,14 +311,21 @@ class StreetCells:
         out = []
         for budget in budgets:
             # 4-connected regions of a binary mask are disjoint: their collection is the union
-            mask = (window <= budget).astype(np.uint8)
-            rings = [g["coordinates"] for g, _ in rfeatures.shapes(mask, mask=mask.astype(bool), transform=t,
+            inside = window <= budget
+            rows = np.flatnonzero(inside.any(axis=1))
+            if not len(rows):
+                out.append(shapely.Polygon())
+                continue
+            cols = np.flatnonzero(inside.any(axis=0))
+            # polygonise only the part a shorter cut-off reaches
+            ra, rb, ca, cb = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            crop = inside[ra:rb, ca:cb]
+            rings = [g["coordinates"] for g, _ in rfeatures.shapes(crop.view(np.uint8), mask=crop,
+                                                                    transform=t @ Affine.translation(ca, ra),
                                                                     connectivity=4)]
             # one GeoJSON parse in GEOS is far cheaper than a shapely object per ring
-            poly = shapely.from_geojson(json.dumps({"type": "MultiPolygon", "coordinates": rings})) if rings \
-                else shapely.Polygon()
-            # drop the cell staircase (within half a cell): far fewer vertices to union and store
-            out.append(shapely.simplify(poly, self.cell_m / 2, preserve_topology=True))
+            out.append(shapely.from_geojson(json.dumps({"type": "MultiPolygon", "coordinates": rings}))
+                       if rings else shapely.Polygon())
         return out
 
 
@@ -396,8 +403,8 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
         for i in tqdm(range(len(c_m)), desc=f"{mode} isochrones", unit="campus", disable=not progress):
             street_t = cells.street_cost(view, node_t[i])
             by_budget = cells.polygons(street_t, budgets, seed_geometries=[geoms[i]])
-            for t, budget, poly in zip(sorted(minutes), budgets, by_budget, strict=True):
-                reached_km = _reached_km(view, node_t[i], budget)
+            reached = _reached_km(view, node_t[i], budgets)
+            for t, budget, poly, reached_km in zip(sorted(minutes), budgets, by_budget, reached, strict=True):
                 polys.append(poly)
                 rows.append((ids[i], names_zh[i], names_en[i], mode, int(t), net.cutoff_m(t, mode), budget,
                              reached_km, links.connector_m[i]))
@@ -410,19 +417,23 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
     return out.to_crs(settings.STORAGE_CRS)
 
 
-def _reached_km(view: net.RoadNetwork, node_cost: np.ndarray, budget: float) -> float:
-    """Street length reached within ``budget`` (whole edges from a reached node, partial ends), km."""
-    m = view.street_mask
-    e = np.flatnonzero(m)
-    rate = view.edge_rate()
+def _reached_km(view: net.RoadNetwork, node_cost: np.ndarray, budgets) -> list[float]:
+    """Street length reached within each budget (whole edges from reached nodes, partial ends), km."""
+    e = np.flatnonzero(view.street_mask)
+    e = e[np.isfinite(node_cost[view.edge_u[e]]) | np.isfinite(node_cost[view.edge_v[e]])]
+    rate = np.maximum(view.edge_rate(), 1e-12)
     length = view.edge_length_m[e]
-    left_u = np.clip((budget - node_cost[view.edge_u[e]]) / np.maximum(rate[e], 1e-12), 0, None)
     rev = view.edge_reverse[e]
-    left_v = np.where(rev >= 0, np.clip((budget - node_cost[view.edge_v[e]]) / np.maximum(rate[np.maximum(rev, 0)],
-                                                                                         1e-12), 0, None), 0.0)
-    left_u = np.nan_to_num(left_u, posinf=0.0)
-    left_v = np.nan_to_num(left_v, posinf=0.0)
-    return float(np.minimum(length, left_u + left_v).sum() / 1000.0)
+    t_u = node_cost[view.edge_u[e]]
+    t_v = np.where(rev >= 0, node_cost[view.edge_v[e]], np.inf)
+    r_u, r_v = rate[e], rate[np.maximum(rev, 0)]
+    out = []
+    for budget in budgets:
+        with np.errstate(invalid="ignore"):
+            left_u = np.nan_to_num(np.clip((budget - t_u) / r_u, 0, None), posinf=0.0)
+            left_v = np.nan_to_num(np.clip((budget - t_v) / r_v, 0, None), posinf=0.0)
+        out.append(float(np.minimum(length, left_u + left_v).sum() / 1000.0))
+    return out
 
 
 def isochrone_nodes(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *, mode: str,
@@ -467,7 +478,9 @@ def isochrone_coverage(zones: gpd.GeoDataFrame, isochrones_gdf: gpd.GeoDataFrame
         "minutes": iso["minutes"].to_numpy()[ii], "zone_area_m2": zone_area[zi], "covered_m2": covered,
     })
     if include_any and len(iso):
-        groups = iso.groupby(["mode", "minutes"]).geometry.apply(lambda s: shapely.union_all(s.to_numpy()))
+        # the cell staircase dropped first (within 10 m): far fewer vertices to union
+        groups = iso.groupby(["mode", "minutes"]).geometry.apply(
+            lambda s: shapely.union_all(shapely.simplify(s.to_numpy(), 10.0, preserve_topology=True)))
         anyrows = []
         for (mode, minutes), geom in groups.items():
             cov = shapely.area(shapely.intersection(zg, geom))
