@@ -80,8 +80,6 @@ def read_graph(path, *, clip=None, directed: bool | None = None) -> nx.MultiDiGr
         edges, nodes = _read_edge_list(path)
         try:
             return graph_from_edges(edges, nodes=nodes, clip=clip, directed=directed)
-        except NetworkFileError:
-            raise
         except (CorridorError, ValueError, KeyError) as exc:
             raise NetworkFileError(path, str(exc)) from exc
     raise NetworkFileError(path, f"unknown format {suffix or '(no suffix)'}; give an osmnx .graphml, "
@@ -177,8 +175,8 @@ def graph_from_edges(edges: gpd.GeoDataFrame, *, nodes: gpd.GeoDataFrame | None 
 
     missing = [c for c in ("u", "v") if c not in edges.columns]
     if missing:
-        raise NetworkFileError("(edge list)", f"no column {', '.join(missing)}; an osmnx edge list has u, v, "
-                                              "key, highway and a LineString geometry")
+        raise CorridorError(f"no column {', '.join(missing)}; an osmnx edge list has u, v, key, highway and a "
+                            "LineString geometry")
     if edges.crs is None:
         raise CorridorError("the edge list has no CRS; declare it (osmnx writes one)")
     edges = to_metric(edges.reset_index(drop=edges.index.names == [None]), what="edges")

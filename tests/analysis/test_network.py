@@ -266,8 +266,9 @@ def test_edge_list_without_u_v_is_refused(tmp_path):
 
     path = tmp_path / "nouv.parquet"
     _block_edges().drop(columns=["u"]).to_parquet(path)
-    with pytest.raises(streets.NetworkFileError, match="no column u"):
+    with pytest.raises(streets.NetworkFileError, match="no column u") as err:
         streets.read_graph(path)
+    assert str(path) in str(err.value)
 
 
 def test_cli_bad_network_file(tmp_path, capsys):
