@@ -6,7 +6,7 @@ import shapely
 
 from geo import settings
 from geo.analysis import network as net
-from geo.errors import CoordinateSystemError
+from geo.errors import CoordinateSystemError, CorridorError
 from tests.analysis.conftest import at, frame
 
 
@@ -354,3 +354,52 @@ def test_real_network_beigang_to_whut_nanhu():
     np.testing.assert_allclose(ours, best, atol=0.01)
     # plausible: no shorter than the straight line, and a short walk, not the traced 1.58 km detour
     assert straight <= ours < 600.0
+
+
+def test_pipeline_loads_an_edge_list_and_says_how_it_read_it(tmp_path, monkeypatch):
+    from geo.analysis.pipeline import load_network
+
+    path = tmp_path / "block.gpkg"
+    _block_edges().to_file(path, layer="edges")
+    network, info = load_network("osm", osm_graph=path)
+    assert info["kind"] == "osm" and info["file"] == str(path) and info["edge_list"] == "oneway column"
+    assert network.source == "osm" and network.mode is None
+    np.testing.assert_allclose(network.length_km, (400 + 300 + 400 + 300) / 1000)
+    # no file given and none cached: a one-line hint, not a traceback
+    monkeypatch.setattr(settings, "OSM_DIR", tmp_path / "no-osm")
+    with pytest.raises(CorridorError, match="--osm-graph FILE"):
+        load_network("osm", osm_graph=None)
+
+
+def test_cli_osm_fetch_needs_network_osm(tmp_path, capsys):
+    from geo.cli import main
+
+    assert main(["analyse", "--osm-fetch", "--out", str(tmp_path / "out")]) == 2
+    assert "--osm-fetch needs --network osm" in capsys.readouterr().err
+
+
+def test_supply_chain_circle_against_the_document_figure(tmp_path):
+    import json
+
+    from geo.analysis import streets
+    from geo.analysis.pipeline import supply_chain_circle
+
+    path = tmp_path / "block.parquet"
+    _block_edges().to_parquet(path)
+    network = net.network_from_graph(streets.read_graph(path))
+    figure = {"name": "supply_chain_circle_area", "value": 100_000.0, "unit": "m2", "ref": "doc", "original": "十万"}
+    source = frame({"id": ["src"], "name_zh": ["源"], "figures_json": [json.dumps([figure])]},
+                   [shapely.box(*at(-5, -5), *at(5, 5))])  # at node 1
+    circle = supply_chain_circle(source, network, minutes=1, cell_m=5)
+    row = circle.iloc[0]
+    poly = circle.to_crs("EPSG:32650").geometry.iloc[0]
+    np.testing.assert_allclose(row.area_km2, poly.area / 1e6)
+    np.testing.assert_allclose(row.doc_area_km2, 0.1)
+    np.testing.assert_allclose(row.area_ratio, poly.area / 100_000.0)
+    assert row.ref == "doc" and row.original == "十万" and row.network_covers == 1.0
+    # 1 min by car at 30 km/h is 500 m: along 1->2 (one-way, away from node 1) and up 4->1 backwards
+    # (two-way): 500 m of street each way, every street of the block but the far ones
+    np.testing.assert_allclose(row.reached_street_km, 1.0, atol=1e-6)
+    # a layer without the figure gives NaN, not an error
+    bare = supply_chain_circle(source.drop(columns="figures_json"), network, minutes=1, cell_m=5).iloc[0]
+    assert np.isnan(bare.doc_area_km2) and np.isnan(bare.area_ratio)
