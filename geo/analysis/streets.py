@@ -99,7 +99,10 @@ def _read_graphml(path: Path, *, clip=None) -> nx.MultiDiGraph:
         raise NetworkFileError(path, "the graph has no edges")
     graph = to_metric_graph(graph)
     if clip is not None:
-        graph = ox.truncate.truncate_graph_polygon(graph, clip, truncate_by_edge=True)
+        try:
+            graph = ox.truncate.truncate_graph_polygon(graph, clip, truncate_by_edge=True)
+        except ValueError as exc:  # osmnx: nothing inside the polygon
+            raise NetworkFileError(path, f"no streets inside the analysis area ({exc})") from exc
     return graph
 
 
