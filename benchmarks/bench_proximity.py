@@ -1,18 +1,19 @@
-"""Proximity at scale: nearest campus for 10^4..10^6 points, isochrones, the distance raster.
+"""Proximity at scale: nearest campus for 10^4..10^6 points, isochrones on real streets, the distance raster.
 
-Targets (issue 6), each measured side by side in one run:
+Targets (issue 13, part "real networks"), each measured side by side in one run:
 
-- nearest campus for 10^6 points under 1 s and at least 3x faster than geopandas
-  ``sjoin_nearest`` on the same points and campuses;
-- isochrones for every campus x 3 modes x 3 cut-offs at least 5x faster than a per-campus
-  networkx ``ego_graph`` loop (the osmnx isochrone recipe) on the same network;
-- the 10 m distance raster over Hongshan + Wuchang (build time);
-- memory stays flat as the point count grows (chunked): peak traced allocations of the
-  look-up beyond its own output.
+- nearest campus for 10^6 points under 1 s (and faster than geopandas ``sjoin_nearest``);
+- every isochrone — every campus x walk/bike/drive x 5/10/15 min, polygons included — at
+  least 50x faster than the osmnx-tutorial recipe (per campus, mode and cut-off:
+  ``nx.ego_graph`` with radius = time, the reached edges buffered and unioned), on the real
+  OpenStreetMap network of Hongshan + Wuchang (the shared neatnet edge list, © OpenStreetMap
+  contributors, ODbL), and on the traced roads;
+- peak memory (tracemalloc for the isochrones and the chunked look-up; peak RSS);
+- the 60-minute drive from the 车谷 corridor on the whole file (the one-hour supply-chain circle);
+- the 10 m distance raster over Hongshan + Wuchang (build time).
 
 Campuses are the traced layer when present (else synthetic); points are uniform over
-settings.CORE_BOUNDS.  The isochrone comparison runs on the traced road network and on a
-synthetic 60 x 60 street grid (7,000+ edges), since the traced arterial network is small.
+settings.CORE_BOUNDS.
 """
 
 from __future__ import annotations
@@ -99,72 +100,107 @@ def bench_memory(campuses) -> list[dict]:
     return rows
 
 
-def _grid_network(n: int = 60, spacing: float = 150.0) -> tuple[net.RoadNetwork, gpd.GeoDataFrame]:
-    """An n x n street grid (spacing m) in Hongshan, and 15 campuses scattered over it."""
-    x0, y0 = 236_000.0, 3_370_000.0
-    lines = [shapely.LineString([(x0, y0 + i * spacing), (x0 + (n - 1) * spacing, y0 + i * spacing)]) for i in range(n)]
-    lines += [shapely.LineString([(x0 + i * spacing, y0), (x0 + i * spacing, y0 + (n - 1) * spacing)]) for i in range(n)]
-    roads = gpd.GeoDataFrame({"id": [f"r{i}" for i in range(len(lines))]}, geometry=lines, crs=settings.METRIC_CRS)
-    network = net.build_network(roads)
-    rng = np.random.default_rng(3)
-    cx = x0 + rng.uniform(500, (n - 1) * spacing - 500, 15)
-    cy = y0 + rng.uniform(500, (n - 1) * spacing - 500, 15)
-    campuses = gpd.GeoDataFrame({"id": [f"c{i}" for i in range(15)], "name_zh": "", "name_en": ""},
-                                geometry=[shapely.box(x - 200, y - 150, x + 200, y + 150) for x, y in zip(cx, cy, strict=True)],
-                                crs=settings.METRIC_CRS)
-    return network, campuses
+SHARED_EDGES = settings.REPO_ROOT.parent / "shared" / "osm_wuhan" / "neatnet_wuhan_8989_osm_street_edges.parquet"
+
+
+def _real_network():
+    """The shared OSM street network (© OpenStreetMap contributors, ODbL), clipped as `corridor analyse` does."""
+    from geo.analysis import streets
+    from geo.analysis.pipeline import analysis_area
+    from geo.layers import load_layers
+
+    layers = load_layers("campuses", "districts", "citywide_corridors")
+    t0 = time.perf_counter()
+    area = analysis_area(layers)
+    graph = streets.read_graph(SHARED_EDGES, clip=area)
+    network = net.network_from_graph(graph)
+    for mode in ("walk", "bike", "drive"):
+        network.for_mode(mode).adjacency()
+    return network, layers, area, time.perf_counter() - t0
 
 
 def _ego_graph_isochrones(network: net.RoadNetwork, campuses: gpd.GeoDataFrame, *, polygons: bool):
-    """The per-campus recipe: networkx ego_graph per campus x mode x cut-off (+ buffered edges)."""
-    g = nx.Graph()
-    for k, (u, v, length) in enumerate(zip(network.edge_u, network.edge_v, network.edge_length_m, strict=True)):
-        if not g.has_edge(u, v) or g[u][v]["length"] > length:
-            g.add_edge(int(u), int(v), length=float(length), k=k)
-    links = net.attach(network, campuses)
-    start = {}
-    for obj, node, cost in zip(links.obj, links.node, links.cost_m, strict=True):
-        if obj not in start or cost < start[obj][1]:
-            start[obj] = (int(node), cost)
+    """The osmnx-tutorial recipe, per campus x mode x cut-off: ``nx.ego_graph`` from the node nearest
+    the campus centroid with radius = the cut-off in seconds (edge attribute ``time``), then the
+    reached edges buffered (by the same per-mode cap as ours) and unioned with the campus."""
+    from scipy.spatial import cKDTree
+
+    c_m = campuses.to_crs(settings.METRIC_CRS)
+    centre = shapely.get_coordinates(c_m.geometry.centroid.to_numpy())
     out = []
-    for i in range(len(campuses)):
-        node, _ = start[i]
-        for mode in ("walk", "bike", "drive"):
+    for mode in ("walk", "bike", "drive"):
+        view = network.for_mode(mode)
+        g = nx.DiGraph()
+        for k, (u, v, t) in enumerate(zip(view.edge_u.tolist(), view.edge_v.tolist(), view.edge_cost.tolist(),
+                                          strict=True)):
+            if not g.has_edge(u, v) or g[u][v]["time"] > t:
+                g.add_edge(u, v, time=t, k=k)
+        nodes = np.array(list(g.nodes))
+        _, nearest = cKDTree(view.node_xy[nodes]).query(centre)
+        cap = settings.ISOCHRONE_ACCESS_CAP_M[mode]
+        for i in range(len(c_m)):
             for minutes in settings.ISOCHRONE_MINUTES:
-                sub = nx.ego_graph(g, node, radius=net.cutoff_m(minutes, mode), distance="length")
+                sub = nx.ego_graph(g, int(nodes[nearest[i]]), radius=minutes * 60.0, distance="time")
                 if polygons:
                     ks = [d["k"] for _, _, d in sub.edges(data=True)]
-                    geoms = network.edge_geometry[ks]
-                    out.append(shapely.union_all(
-                        [campuses.geometry.iloc[i], *shapely.buffer(geoms, settings.ISOCHRONE_BUFFER_M, quad_segs=4)]))
+                    out.append(shapely.union_all([c_m.geometry.iloc[i],
+                                                  *shapely.buffer(view.edge_geometry[ks], cap, quad_segs=4)]))
                 else:
                     out.append(len(sub))
     return out
 
 
-def _ours_dijkstra_only(network, campuses):
-    links = net.attach(network, campuses)
-    budget = max(net.cutoff_m(t, m) for m in ("walk", "bike", "drive") for t in settings.ISOCHRONE_MINUTES)
-    dist = net.distances_from(network, links, limit_m=budget)
-    return [(dist[i] <= net.cutoff_m(t, m)).sum() for i in range(len(campuses))
-            for m in ("walk", "bike", "drive") for t in settings.ISOCHRONE_MINUTES]
+def _ours_shortest_paths(network, campuses):
+    out = []
+    for mode in ("walk", "bike", "drive"):
+        view = network.for_mode(mode)
+        t = net.distances_from(view, net.attach(view, campuses), limit=max(settings.ISOCHRONE_MINUTES) * 60.0)
+        out += [(t[i] <= m * 60.0).sum() for i in range(len(campuses)) for m in settings.ISOCHRONE_MINUTES]
+    return out
 
 
-def bench_isochrones(name, network, campuses) -> dict:
+def bench_isochrones(name, network, campuses, *, bounds=None) -> dict:
     def timed(fn):
         t0 = time.perf_counter()
-        fn()
-        return time.perf_counter() - t0
+        result = fn()
+        return time.perf_counter() - t0, result
 
-    t_ours = min(timed(lambda: prox.isochrones(campuses, network)) for _ in range(2))
-    t_ego = timed(lambda: _ego_graph_isochrones(network, campuses, polygons=True))
-    t_ours_sp = min(timed(lambda: _ours_dijkstra_only(network, campuses)) for _ in range(3))
-    t_ego_sp = timed(lambda: _ego_graph_isochrones(network, campuses, polygons=False))
+    t_ours, iso = min((timed(lambda: prox.isochrones(campuses, network, bounds=bounds)) for _ in range(2)),
+                      key=lambda r: r[0])
+    tracemalloc.start()
+    prox.isochrones(campuses, network, bounds=bounds)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    t_ours_sp, _ = min(timed(lambda: _ours_shortest_paths(network, campuses)) for _ in range(3))
+    t_ego_sp, _ = timed(lambda: _ego_graph_isochrones(network, campuses, polygons=False))
+    t_ego, ego = timed(lambda: _ego_graph_isochrones(network, campuses, polygons=True))
+    walk = iso[iso["mode"] == "walk"].pivot(index="campus_id", columns="minutes", values="area_m2") / 1e6
+    ego_area = np.array([shapely.area(g) for g in ego]) / 1e6
     return {"network": name, "nodes": network.n_nodes, "edges": network.n_edges, "campuses": len(campuses),
-            "polygons": len(campuses) * 9,
-            "ours_polygons_s": t_ours, "ego_graph_polygons_s": t_ego, "speedup_polygons": t_ego / t_ours,
+            "polygons": len(iso), "ours_polygons_s": t_ours, "ego_graph_polygons_s": t_ego,
+            "speedup_polygons": t_ego / t_ours, "ours_peak_traced_mb": peak / 2**20,
             "ours_shortest_paths_s": t_ours_sp, "ego_graph_shortest_paths_s": t_ego_sp,
-            "speedup_shortest_paths": t_ego_sp / t_ours_sp}
+            "speedup_shortest_paths": t_ego_sp / t_ours_sp,
+            "ours_total_area_km2": float(iso["area_m2"].sum() / 1e6), "ego_total_area_km2": float(ego_area.sum()),
+            "walk_area_km2": {cid: [round(float(a), 2) for a in r] for cid, r in walk.iterrows()}}
+
+
+def bench_supply_circle(network, layers) -> dict:
+    from geo.analysis import streets
+    from geo.analysis.pipeline import supply_chain_circle, supply_circle_source
+
+    source = supply_circle_source(layers)
+    t0 = time.perf_counter()
+    full = net.network_from_graph(streets.read_graph(SHARED_EDGES))
+    t_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    circle = supply_chain_circle(source, full)
+    t_circle = time.perf_counter() - t0
+    row = circle.drop(columns="geometry").iloc[0]
+    return {"load_full_network_s": t_load, "circle_s": t_circle, "area_km2": float(row.area_km2),
+            "area_outside_source_km2": float(row.area_outside_source_km2), "doc_area_km2": float(row.doc_area_km2),
+            "network_covers_source": float(row.network_covers),
+            "reached_share_of_network": float(row.reached_share_of_network)}
 
 
 def bench_raster(campuses, network) -> dict:
@@ -201,8 +237,13 @@ def main() -> dict:
         iso.append(bench_isochrones("traced roads", traced, campuses))
     except Exception as exc:  # noqa: BLE001 - the traced roads may not exist yet
         print(f"(traced network skipped: {exc})")
-    grid_net, grid_campuses = _grid_network()
-    iso.append(bench_isochrones("synthetic 60x60 grid", grid_net, grid_campuses))
+    circle, load_s = None, None
+    if SHARED_EDGES.exists():
+        real, layers, area, load_s = _real_network()
+        iso.append(bench_isochrones("OSM Hongshan+Wuchang", real, campuses, bounds=area.bounds))
+        circle = bench_supply_circle(real, layers)
+    else:
+        print(f"(real OSM network skipped: {SHARED_EDGES} not found)")
     ras = bench_raster(campuses, traced)
 
     print(f"nearest campus ({campus_source}, {len(campuses)} campuses) vs geopandas sjoin_nearest")
@@ -214,18 +255,33 @@ def main() -> dict:
     print(f"{'points':>10} {'peak':>9} {'output':>9} {'working':>9}")
     for r in memory:
         print(f"{r['points']:>10,} {r['peak_traced_mb']:>9.1f} {r['output_mb']:>9.1f} {r['working_mb']:>9.1f}")
-    print("\nisochrones, every campus x 3 modes x 3 cut-offs: one Dijkstra pass vs per-campus ego_graph")
-    print(f"{'network':>22} {'nodes':>6} {'polys':>6} {'ours s':>8} {'ego s':>8} {'x':>6} {'sp ours':>8} {'sp ego':>8} {'x':>7}")
+    print("\nisochrones, every campus x 3 modes x 3 cut-offs (polygons included): one Dijkstra pass per mode "
+          "vs per-campus ego_graph + buffer + union")
+    print(f"{'network':>22} {'nodes':>6} {'polys':>6} {'ours s':>8} {'ego s':>8} {'x':>6} {'sp ours':>8} "
+          f"{'sp ego':>8} {'x':>7} {'peak MB':>8}")
     for r in iso:
         print(f"{r['network']:>22} {r['nodes']:>6} {r['polygons']:>6} {r['ours_polygons_s']:>8.3f} "
               f"{r['ego_graph_polygons_s']:>8.3f} {r['speedup_polygons']:>5.1f}x {r['ours_shortest_paths_s']:>8.4f} "
-              f"{r['ego_graph_shortest_paths_s']:>8.3f} {r['speedup_shortest_paths']:>6.1f}x")
+              f"{r['ego_graph_shortest_paths_s']:>8.3f} {r['speedup_shortest_paths']:>6.1f}x "
+              f"{r['ours_peak_traced_mb']:>8.0f}")
+    if load_s is not None:
+        print(f"reading + compiling the OSM network (clipped): {load_s:.1f} s")
+        print("walk isochrone areas on OSM streets, km² at 5 / 10 / 15 min:")
+        for cid, areas in iso[-1]["walk_area_km2"].items():
+            print(f"  {cid:>24}: {' / '.join(f'{a:.2f}' for a in areas)}")
+    if circle is not None:
+        print(f"one-hour supply-chain circle from corridor-chegu: {circle['area_km2']:.0f} km² "
+              f"({circle['area_outside_source_km2']:.0f} km² outside the corridor) vs the document's "
+              f"{circle['doc_area_km2']:.0f} km²; network covers {100 * circle['network_covers_source']:.0f}% of "
+              f"the corridor, {100 * circle['reached_share_of_network']:.0f}% of its streets reached; "
+              f"{circle['circle_s']:.1f} s (+{circle['load_full_network_s']:.1f} s to read the whole file)")
     print(f"\ndistance raster {ras['width']}x{ras['height']} at 10 m: compute {ras['distance_compute_s']:.2f} s, "
           f"write {ras['distance_write_s']:.2f} s ({ras['distance_tif_mb']:.1f} MB); "
           f"walk-time surface {ras['walk_time_surface_s'] or float('nan'):.2f} s")
     print(f"peak RSS {peak_rss_mb():.0f} MB")
     results = {"campuses": campus_source, "nearest_campus": nearest, "memory": memory, "isochrones": iso,
-               "raster": ras, "peak_rss_mb": peak_rss_mb()}
+               "osm_network_load_s": load_s, "supply_chain_circle": circle, "raster": ras,
+               "peak_rss_mb": peak_rss_mb()}
     path = save("proximity", results)
     print(f"written {path}")
     return results

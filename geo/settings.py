@@ -75,6 +75,62 @@ ISOCHRONE_MINUTES = (5, 10, 15)
 # --- building ------------------------------------------------------------------------------------
 #: Snapping tolerance when noding traced street lines into a network, metres.
 NETWORK_SNAP_M = 12.0
+
+# --- street networks (geo.analysis.streets, geo.analysis.network) ------------------------------
+#: Travel speeds per mode and OSM highway class, km/h; a class not listed (or a street with no
+#: class) uses the mode's stated speed in SPEEDS_KMH.  Walking and cycling are taken as even
+#: speeds; driving speeds are urban free-flow assumptions (no congestion).
+NETWORK_SPEEDS_KMH = {
+    "walk": {},
+    "bike": {"living_street": 10.0, "pedestrian": 8.0},
+    "drive": {
+        "motorway": 80.0, "motorway_link": 40.0, "trunk": 60.0, "trunk_link": 40.0,
+        "primary": 40.0, "primary_link": 30.0, "secondary": 35.0, "secondary_link": 30.0,
+        "tertiary": 30.0, "tertiary_link": 25.0, "unclassified": 25.0, "residential": 20.0,
+        "living_street": 10.0, "service": 15.0, "road": 25.0,
+    },
+}
+#: Highway classes a mode never uses.  Walk: motorways (as osmnx's walk filter); cycling also
+#: avoids stairs and footways (as osmnx's bike filter); driving avoids everything built for feet
+#: and bicycles (as osmnx's drive filter; living streets stay, at walking pace).
+NETWORK_EXCLUDE_HIGHWAY = {
+    "walk": ("motorway", "motorway_link", "bus_guideway", "construction", "proposed", "raceway"),
+    "bike": ("motorway", "motorway_link", "bus_guideway", "construction", "proposed", "raceway",
+             "footway", "steps", "corridor", "elevator", "escalator"),
+    "drive": ("footway", "pedestrian", "path", "steps", "cycleway", "track", "bridleway", "corridor",
+              "elevator", "escalator", "platform", "bus_guideway", "construction", "proposed", "raceway"),
+}
+#: OSM access tags that take a street out of a mode when they say "no" (as osmnx's filters):
+#: walk also drops trunk roads tagged without sidewalks (sidewalk=no/none).
+NETWORK_EXCLUDE_TAGS = {"walk": ("foot",), "bike": ("bicycle",), "drive": ("motor_vehicle", "motorcar")}
+#: Modes that must follow one-way streets (walking goes both ways, as in osmnx's walk network).
+NETWORK_ONEWAY_MODES = ("bike", "drive")
+#: An edge list without a ``oneway`` column is read as directed when at least this share of its
+#: rows have their reverse row (else each row is a two-way street).
+NETWORK_DIRECTED_MIN_SHARE = 0.01
+#: Margin around Hongshan + Wuchang kept when a large street file is clipped for the campus
+#: analyses, m (a 15-minute drive from a campus near the edge stays inside).
+NETWORK_CLIP_MARGIN_M = 8000.0
+#: Areas (settings.OSM_AREAS slugs) the campus analyses clip a large street file to.
+NETWORK_ANALYSIS_AREA = "hongshan-wuchang"
+#: Campuses (and other polygons) reach the network at points this far apart along their outline
+#: (each to its nearest street, if within NETWORK_ACCESS_MAX_M), besides their nearest street
+#: point and every node inside them.
+NETWORK_ACCESS_SPACING_M = 50.0
+NETWORK_ACCESS_MAX_M = 150.0
+#: The one-hour supply-chain circle (武汉全力激发产业创新活力: 做优800平方公里“一小时供应链圈”):
+#: a drive of this many minutes from this feature (layer, id), compared with the figure of this
+#: name on it; drawn at this cell size (m).  Measured only on a network that covers the feature
+#: (at least this share of it within 1 km of a street); the OSM graph is kept this far around it.
+SUPPLY_CIRCLE_FEATURE = ("citywide_corridors", "corridor-chegu")
+SUPPLY_CIRCLE_MINUTES = 60
+#: The figure-table row of the document's circle ("做优800平方公里'一小时供应链圈'").
+SUPPLY_CIRCLE_FIGURE_ID = "wuhan_innovation_2026:chegu-one-hour-supply-chain-circle:land_area"
+SUPPLY_CIRCLE_CELL_M = 50.0
+SUPPLY_CIRCLE_MIN_COVER = 0.2
+SUPPLY_CIRCLE_REACH_M = 80_000.0
+#: osmnx network type of a live download (``all``: every mode is filtered from one graph).
+NETWORK_FETCH_TYPE = "all"
 #: Simplification tolerance for derived admin boundaries, metres.
 ADMIN_SIMPLIFY_M = 10.0
 
@@ -97,10 +153,13 @@ ANALYSIS_DIR: Path | None = None
 OPTICS_VALLEY_CORE_LONLAT = (114.398, 30.505)
 #: Half-width of the band along the corridor axis within which parks and campuses count as "on" it, m.
 CORRIDOR_BAND_M = 10_000.0
-#: Half-width of the buffer drawn around reached street edges to make an isochrone polygon, m.
-ISOCHRONE_BUFFER_M = 50.0
-#: Cell size on which isochrone buffers are drawn and polygonised, m.
-ISOCHRONE_CELL_M = 20.0
+#: Off-network access in isochrone polygons: around every reached street point the polygon takes
+#: in the land one can walk to (settings.SPEEDS_KMH["walk"]) in the time left, up to this distance
+#: per mode, m — so polygons grow with the cut-off and fill street blocks.
+ISOCHRONE_ACCESS_CAP_M = {"walk": 200.0, "bike": 200.0, "drive": 200.0}
+#: Cell size on which isochrone polygons are drawn and polygonised, m, per mode (driving
+#: reaches 10x farther than walking: its polygons are drawn coarser).
+ISOCHRONE_CELL_M = {"walk": 20.0, "bike": 30.0, "drive": 50.0}
 #: Default isochrone cut-off (minutes) and mode used to re-derive the innovation belts from access.
 BELT_ACCESS_MINUTES = 10
 BELT_ACCESS_MODE = "walk"

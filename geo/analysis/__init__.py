@@ -3,7 +3,8 @@
 Modules (one concern each; GeoDataFrames in and out, CRS checked at the door, metric work in
 UTM 50N / EPSG:32650, results with geometry in WGS-84):
 
-- :mod:`geo.analysis.network` — routable street network from the traced roads or an osmnx graph
+- :mod:`geo.analysis.streets` — reading street networks (osmnx GraphML, edge lists, live fetch) into one model
+- :mod:`geo.analysis.network` — that model's per-mode routing adapter (CSR for scipy's Dijkstra); traced roads
 - :mod:`geo.analysis.proximity` — distance matrices, nearest campus, isochrones, coverage
 - :mod:`geo.analysis.land` — land supply: floor-space targets against floor stock + capacity, land against land, as ranges
 - :mod:`geo.analysis.corridor` — the five Guanggu corridor cities and the band along the axis
@@ -13,7 +14,7 @@ UTM 50N / EPSG:32650, results with geometry in WGS-84):
 
 import importlib
 
-__all__ = ["corridor", "land", "network", "pipeline", "proximity", "raster"]
+__all__ = ["corridor", "land", "network", "pipeline", "proximity", "raster", "streets"]
 
 
 def __getattr__(name: str):

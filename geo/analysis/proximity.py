@@ -2,18 +2,21 @@
 
 Every function takes GeoDataFrames in any declared CRS (a missing CRS raises
 :class:`~geo.errors.CoordinateSystemError`), measures in UTM 50N (EPSG:32650) and returns
-results in WGS-84 (EPSG:4326) where they carry geometry.  Distances are metres; travel
-times are minutes at the speeds in :data:`geo.settings.SPEEDS_KMH` (walk 4.8, bike 15,
-drive 30 km/h), applied to network distances.
+results in WGS-84 (EPSG:4326) where they carry geometry.  Distances are metres.
 
 Network distances go along a :class:`~geo.analysis.network.RoadNetwork` — the traced
 arterial network offline, an OpenStreetMap graph when given (© OpenStreetMap contributors,
-ODbL) — with the straight connector from each object to its nearest street added.
+ODbL) — with the straight connector from each object to its nearest street added.  With a
+network, travel times are shortest times on each mode's view of it (walking both ways on
+every street but motorways, cycling and driving along one-way streets, speeds per highway
+class from settings.NETWORK_SPEEDS_KMH); without one, the straight distance at the stated
+speeds of settings.SPEEDS_KMH (walk 4.8, bike 15, drive 30 km/h).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 
@@ -32,6 +35,8 @@ from geo import settings
 from geo.analysis import network as net
 from geo.analysis.raster import Grid
 from geo.crs import to_metric
+
+log = logging.getLogger("corridor")
 
 #: Travel modes, those with a stated speed (walk, bike, drive).
 MODES = tuple(settings.SPEEDS_KMH)
@@ -62,15 +67,31 @@ def network_distance_m(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame,
                        network: net.RoadNetwork) -> np.ndarray:
     """Network distance (m) between every origin and target, connectors included.
 
-    Origins and targets reach the largest connected component of the network at the street
-    point nearest to them (polygons also at every node inside them).  One Dijkstra pass
-    from all origins.
+    Along every street both ways (the metric view of the network).  Origins and targets
+    reach the largest connected component at the street point nearest to them (polygons
+    also at every node inside them and along their outline).  One Dijkstra pass from all
+    origins.
     """
+    return _network_cost(origins, targets, network.for_mode(None))
+
+
+def _network_cost(origins, targets, view: net.RoadNetwork) -> np.ndarray:
     o_m, t_m = to_metric(origins, what="origins"), to_metric(targets, what="targets")
-    dist = net.object_distances(network, net.attach(network, o_m), net.attach(network, t_m))
+    cost = net.object_distances(view, net.attach(view, o_m), net.attach(view, t_m))
     # objects that touch or overlap need no street between them
     touching = shapely.intersects(o_m.geometry.to_numpy()[:, None], t_m.geometry.to_numpy()[None, :])
-    return np.where(touching, 0.0, dist)
+    return np.where(touching, 0.0, cost)
+
+
+def network_minutes(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, network: net.RoadNetwork,
+                    *, modes=MODES) -> dict[str, np.ndarray]:
+    """Travel time (minutes) between every origin and target by each mode on its own network view.
+
+    Walking uses every street both ways, cycling and driving follow one-way streets; speeds
+    per highway class (settings.NETWORK_SPEEDS_KMH); connectors to the street are walked.
+    Returns ``{"walk_min": array (n_origins, n_targets), ...}``.
+    """
+    return {f"{m}_min": _network_cost(origins, targets, network.for_mode(m)) / 60.0 for m in modes}
 
 
 def distance_matrix(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
@@ -79,13 +100,14 @@ def distance_matrix(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
     """Long-form distance matrix: one row per (origin, target) pair.
 
     Columns: origin_id, origin_layer, origin_name_zh, target_id, target_layer,
-    target_name_zh, straight_m, network_m, walk_min, bike_min, drive_min (travel times on
-    the network distance; on the straight distance when no network is given).
+    target_name_zh, straight_m, network_m, walk_min, bike_min, drive_min.  With a network,
+    the times are shortest times on each mode's network view (:func:`network_minutes`);
+    without one, the straight distance at the stated speeds.
     """
     straight = straight_distance_m(origins, targets)
     network_m = network_distance_m(origins, targets, network) if network is not None \
         else np.full(straight.shape, np.nan)
-    basis = network_m if network is not None else straight
+    times = network_minutes(origins, targets, network) if network is not None else _times(straight)
     n_o, n_t = straight.shape
     tl = _col(targets, "layer") if target_layer is None else np.full(n_t, target_layer)
     df = pd.DataFrame({
@@ -98,7 +120,7 @@ def distance_matrix(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
         "straight_m": straight.ravel(),
         "network_m": network_m.ravel(),
     })
-    return df.assign(**{k: v.ravel() for k, v in _times(basis).items()})
+    return df.assign(**{k: v.ravel() for k, v in times.items()})
 
 
 def nearest(features: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
@@ -109,7 +131,8 @@ def nearest(features: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
     Returns a GeoDataFrame in WGS-84 with one LineString per feature (the straight shortest
     line from the feature to the chosen candidate) and columns from_id, from_layer,
     from_name_zh, ``<prefix>_id``, ``<prefix>_name_zh``, straight_m, network_m, walk_min,
-    bike_min, drive_min (times on the network distance, else on the straight distance).
+    bike_min, drive_min (to the chosen candidate: on each mode's network view when a network
+    is given, else on the straight distance).
 
     Parameters
     ----------
@@ -129,6 +152,8 @@ def nearest(features: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
     rows = np.arange(len(f_m))
     s_m = straight[rows, pick]
     n_m = network_m[rows, pick]
+    times = {k: v[rows, pick] for k, v in network_minutes(f_m, c_m, network).items()} if network is not None \
+        else _times(s_m)
     lines = shapely.shortest_line(f_m.geometry.to_numpy(), c_m.geometry.to_numpy()[pick])
     # a feature inside or touching its candidate gets a line between representative points
     degenerate = shapely.length(lines) == 0
@@ -141,8 +166,7 @@ def nearest(features: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
     out = gpd.GeoDataFrame({
         "from_id": _col(f_m, "id"), "from_layer": layer, "from_name_zh": _col(f_m, "name_zh"),
         f"{prefix}_id": _col(c_m, "id")[pick], f"{prefix}_name_zh": _col(c_m, "name_zh")[pick],
-        "straight_m": s_m, "network_m": n_m,
-        **_times(n_m if network is not None else s_m),
+        "straight_m": s_m, "network_m": n_m, **times,
     }, geometry=lines, crs=settings.METRIC_CRS)
     return out.to_crs(settings.STORAGE_CRS)
 
@@ -161,38 +185,57 @@ def nearest_park(campuses: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, **kwargs) 
 # --- isochrones -------------------------------------------------------------------------------
 
 
+def _cell_m(mode: str | None) -> float:
+    """Isochrone grid cell of ``mode`` (settings.ISOCHRONE_CELL_M: one size, or one per mode), m."""
+    cell = settings.ISOCHRONE_CELL_M
+    return float(cell.get(mode or "walk", min(cell.values())) if isinstance(cell, dict) else cell)
+
+
+def _walk_mps() -> float:
+    return settings.SPEEDS_KMH["walk"] / 3.6
+
+
 @dataclass
 class StreetCells:
-    """The street network burnt into a grid, for fast isochrone polygons.
+    """The streets of one network view burnt into a grid, for fast isochrone polygons.
 
-    Every grid cell within ``buffer_m`` of a street knows its nearest *street cell*, and
-    every street cell knows its edge and its position along it (m).  An isochrone is then
-    the set of cells whose street cell is reached — a buffer of the reached street pieces,
-    partial edges included, at ``cell_m`` resolution — polygonised once per campus.
+    Every grid cell within ``cap_m`` of a street knows its nearest *street cell* and its
+    distance to it, and every street cell knows its street piece and its position along it
+    (m).  A cell is inside an isochrone when its street cell is reached with enough time
+    left to walk the rest (settings.SPEEDS_KMH["walk"]): reached streets — partial edges
+    included — buffered by the time left, up to ``cap_m``, at ``cell_m`` resolution.
     """
 
     transform: object
     shape: tuple[int, int]
     cell_m: float
-    buffer_m: float
+    cap_m: float
     street_edge: np.ndarray
     street_along_m: np.ndarray
     street_row: np.ndarray
     street_col: np.ndarray
-    nearest_street: np.ndarray  # int32 grid: index into the street cells, -1 beyond the buffer
+    nearest_street: np.ndarray  # int32 grid: index into the street cells, -1 beyond the cap
+    walk_s: np.ndarray  # float32 grid: seconds to walk from the nearest street cell
 
     @classmethod
-    def build(cls, network: net.RoadNetwork, *, extra_bounds=None, buffer_m: float | None = None,
-              cell_m: float | None = None) -> StreetCells:
-        buffer_m = settings.ISOCHRONE_BUFFER_M if buffer_m is None else buffer_m
-        cell_m = settings.ISOCHRONE_CELL_M if cell_m is None else cell_m
-        xy, edge, along = _edge_samples(network, step_m=cell_m / 2)
+    def build(cls, network: net.RoadNetwork, *, extra_bounds=None, cap_m: float | None = None,
+              cell_m: float | None = None, bounds=None) -> StreetCells:
+        """Grid over the network (or ``bounds``, metric minx, miny, maxx, maxy) and its streets."""
+        cap_m = settings.ISOCHRONE_ACCESS_CAP_M.get(network.mode or "walk", 200.0) if cap_m is None else cap_m
+        cell_m = _cell_m(network.mode) if cell_m is None else cell_m
+        xy, edge, along = _edge_samples(network, step_m=cell_m / 2, bounds=bounds)
+        if bounds is not None:
+            keep = ((xy[:, 0] >= bounds[0]) & (xy[:, 0] <= bounds[2]) & (xy[:, 1] >= bounds[1])
+                    & (xy[:, 1] <= bounds[3]))
+            xy, edge, along = xy[keep], edge[keep], along[keep]
+        if not len(xy):
+            raise net.NetworkError("no streets to draw isochrones on")
         minx, miny = xy.min(axis=0)
         maxx, maxy = xy.max(axis=0)
         if extra_bounds is not None:
             minx, miny = min(minx, extra_bounds[0]), min(miny, extra_bounds[1])
             maxx, maxy = max(maxx, extra_bounds[2]), max(maxy, extra_bounds[3])
-        pad = buffer_m + 2 * cell_m
+        pad = cap_m + 2 * cell_m
         grid = Grid.covering((minx - pad, miny - pad, maxx + pad, maxy + pad), cell_m)
         width, height = grid.width, grid.height
         col = ((xy[:, 0] - grid.west) / cell_m).astype(np.int64)
@@ -204,29 +247,43 @@ class StreetCells:
         street = street.reshape(height, width)
         dist, (ri, ci) = ndimage.distance_transform_edt(street < 0, sampling=cell_m, return_indices=True)
         nearest = street[ri, ci]
-        nearest[dist > buffer_m] = -1
-        return cls(transform=grid.transform, shape=grid.shape, cell_m=cell_m, buffer_m=buffer_m,
+        del ri, ci
+        nearest[dist > cap_m] = -1
+        return cls(transform=grid.transform, shape=grid.shape, cell_m=cell_m, cap_m=cap_m,
                    street_edge=edge[first], street_along_m=along[first], street_row=flat // width,
-                   street_col=flat % width, nearest_street=nearest.astype(np.int32))
+                   street_col=flat % width, nearest_street=nearest.astype(np.int32),
+                   walk_s=(dist / _walk_mps()).astype(np.float32))
 
-    def street_distance_m(self, network: net.RoadNetwork, node_dist_m: np.ndarray) -> np.ndarray:
-        """Network distance (m) of every street cell, from the distances at the nodes."""
+    def street_cost(self, network: net.RoadNetwork, node_cost: np.ndarray) -> np.ndarray:
+        """Network cost of every street cell, from the costs at the nodes (partial edges).
+
+        A street cell on piece ``e`` (u→v) is reached from u along ``e`` and, when the street
+        is two-way in this view, from v along its reverse.
+        """
         e = self.street_edge
-        from_u = node_dist_m[network.edge_u[e]] + self.street_along_m
-        from_v = node_dist_m[network.edge_v[e]] + (network.edge_length_m[e] - self.street_along_m)
+        rate = network.edge_rate()
+        from_u = node_cost[network.edge_u[e]] + self.street_along_m * rate[e]
+        rev = network.edge_reverse[e]
+        two_way = rev >= 0
+        from_v = np.full(len(e), np.inf)
+        from_v[two_way] = (node_cost[network.edge_v[e[two_way]]]
+                           + (network.edge_length_m[e[two_way]] - self.street_along_m[two_way]) * rate[rev[two_way]])
         return np.minimum(from_u, from_v)
 
-    def polygons(self, cell_dist_m: np.ndarray, budgets_m, *, seed_geometries=()) -> list:
-        """One (multi)polygon per budget: the cells whose distance is within it.
+    # older name, kept for callers written when costs were metres
+    street_distance_m = street_cost
 
-        ``seed_geometries`` (metric) are burnt in at distance 0 — for example the campus
-        itself, and its connector to the street when the connector fits the budget.
+    def polygons(self, street_cost: np.ndarray, budgets, *, seed_geometries=(), walk_rate: float | None = None) -> list:
+        """One (multi)polygon per budget: the cells reached within it.
+
+        A cell's cost is its street cell's cost plus the walk from the street
+        (``walk_rate`` cost per metre; by default seconds at the walking speed).
+        ``seed_geometries`` (metric) are burnt in at cost 0 — the campus itself.
         """
-        budgets = np.sort(np.asarray(budgets_m, dtype=float))
+        budgets = np.sort(np.asarray(budgets, dtype=float))
         seeds = [g for g in seed_geometries if g is not None and not g.is_empty]
-        # work only in the window around what the largest budget reaches (plus the seeds)
-        hit = np.flatnonzero(cell_dist_m <= budgets[-1])
-        pad = int(np.ceil(self.buffer_m / self.cell_m)) + 2
+        hit = np.flatnonzero(street_cost <= budgets[-1])
+        pad = int(np.ceil(self.cap_m / self.cell_m)) + 2
         inv = ~self.transform
         boxes = [(self.street_row[hit].min() - pad, self.street_row[hit].max() + pad + 1,
                   self.street_col[hit].min() - pad, self.street_col[hit].max() + pad + 1)] if len(hit) else []
@@ -243,7 +300,10 @@ class StreetCells:
         c1 = min(max(b[3] for b in boxes), self.shape[1])
         t = self.transform @ Affine.translation(c0, r0)
         nearest = self.nearest_street[r0:r1, c0:c1]
-        window = np.where(nearest >= 0, cell_dist_m[np.maximum(nearest, 0)], np.inf)
+        walk = self.walk_s[r0:r1, c0:c1]
+        if walk_rate is not None:
+            walk = walk * np.float32(walk_rate * _walk_mps())
+        window = np.where(nearest >= 0, street_cost[np.maximum(nearest, 0)].astype(np.float32) + walk, np.inf)
         if seeds:
             burnt = rfeatures.rasterize([(g, 1) for g in seeds], out_shape=window.shape, transform=t, fill=0,
                                         dtype="uint8").astype(bool)
@@ -251,8 +311,17 @@ class StreetCells:
         out = []
         for budget in budgets:
             # 4-connected regions of a binary mask are disjoint: their collection is the union
-            mask = (window <= budget).astype(np.uint8)
-            rings = [g["coordinates"] for g, _ in rfeatures.shapes(mask, mask=mask.astype(bool), transform=t,
+            inside = window <= budget
+            rows = np.flatnonzero(inside.any(axis=1))
+            if not len(rows):
+                out.append(shapely.Polygon())
+                continue
+            cols = np.flatnonzero(inside.any(axis=0))
+            # polygonise only the part a shorter cut-off reaches
+            ra, rb, ca, cb = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            crop = inside[ra:rb, ca:cb]
+            rings = [g["coordinates"] for g, _ in rfeatures.shapes(crop.view(np.uint8), mask=crop,
+                                                                    transform=t @ Affine.translation(ca, ra),
                                                                     connectivity=4)]
             # one GeoJSON parse in GEOS is far cheaper than a shapely object per ring
             out.append(shapely.from_geojson(json.dumps({"type": "MultiPolygon", "coordinates": rings}))
@@ -260,79 +329,121 @@ class StreetCells:
         return out
 
 
-def _edge_samples(network: net.RoadNetwork, *, step_m: float):
-    """Points every ``step_m`` (or closer) along each edge: xy (m), edge index, position along it (m)."""
-    dense = shapely.segmentize(network.edge_geometry, step_m)
-    xy, edge = shapely.get_coordinates(dense, return_index=True)
+def _edge_samples(network: net.RoadNetwork, *, step_m: float, bounds=None):
+    """Points every ``step_m`` (or closer) along each street piece: xy (m), edge index, position (m)."""
+    pieces = np.flatnonzero(network.street_mask)
+    if bounds is not None:
+        pieces = pieces[shapely.intersects(network.edge_geometry[pieces], shapely.box(*bounds))]
+    dense = shapely.segmentize(network.edge_geometry[pieces], step_m)
+    xy, k = shapely.get_coordinates(dense, return_index=True)
     step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
-    first = np.r_[True, edge[1:] != edge[:-1]]
+    first = np.r_[True, k[1:] != k[:-1]]
     step[first] = 0.0
     cum = np.cumsum(step)
     start = np.maximum.accumulate(np.where(first, np.arange(len(xy)), 0))
-    return xy, edge, cum - cum[start]
+    return xy, pieces[k], cum - cum[start]
 
 
 def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
-               modes=MODES, minutes=None,
-               buffer_m: float | None = None, cell_m: float | None = None,
-               progress: bool = False) -> gpd.GeoDataFrame:
-    """Isochrone polygons from every campus for every mode and cut-off.
+               modes=MODES, minutes=None, buffer_m: float | None = None, cell_m: float | None = None,
+               bounds=None, progress: bool = False, id_column: str = "id") -> gpd.GeoDataFrame:
+    """Isochrone polygons from every campus (or any polygons) for every mode and cut-off.
 
-    One multi-source shortest-path pass (:func:`scipy.sparse.csgraph.dijkstra` with
-    ``indices`` = all campuses' virtual nodes, ``limit`` = the longest cut-off distance)
-    gives every campus's distance to every node.  Each (campus, mode, minutes) polygon is
-    the campus itself, its connector to the street (when within the cut-off) and the
-    reached street pieces — partial edges included — buffered by ``buffer_m`` metres.  The
-    buffer is drawn on a ``cell_m`` grid (:class:`StreetCells`, built once per call) and
-    polygonised per cut-off; polygon edges are exact to about ``cell_m`` (default
-    settings.ISOCHRONE_CELL_M = 20 m).  Cut-offs with equal distances (bike 10 min = drive
-    5 min) are polygonised once.
+    Per mode, one multi-source shortest-path pass on that mode's network view
+    (:func:`scipy.sparse.csgraph.dijkstra`, ``indices`` = all campuses' virtual nodes,
+    ``limit`` = the longest cut-off, costs in seconds) gives every campus's time to every
+    node; campuses enter the network along their outline and at the nodes inside them.
+    Each (campus, mode, minutes) polygon is the campus itself and the reached streets —
+    the partly reached last piece of each edge included — widened by the land one can walk
+    to from them in the time left (settings.SPEEDS_KMH["walk"]), at most ``buffer_m`` (per
+    mode, settings.ISOCHRONE_ACCESS_CAP_M).  The widening is drawn on a ``cell_m`` grid
+    (:class:`StreetCells`, one per mode) and polygonised per cut-off; polygon edges are
+    exact to about ``cell_m`` (settings.ISOCHRONE_CELL_M, per mode), over the extent the
+    campuses reach (within ``bounds``, metric minx, miny, maxx, maxy, when given).
 
     Returns
     -------
     GeoDataFrame (WGS-84) with campus_id, campus_name_zh, campus_name_en, mode, minutes,
-    budget_m (the cut-off distance, m), area_m2.
+    budget_m (the distance at the mode's stated speed, for reference), budget_s (the
+    cut-off, s), area_m2, reached_street_km and access_m (the campus's distance to its
+    nearest street: beyond settings.NETWORK_ACCESS_MAX_M the network does not cover it,
+    and a warning says so).
     """
     minutes = settings.ISOCHRONE_MINUTES if minutes is None else minutes
-    buffer_m = settings.ISOCHRONE_BUFFER_M if buffer_m is None else buffer_m
-    cell_m = settings.ISOCHRONE_CELL_M if cell_m is None else cell_m
     c_m = to_metric(campuses, what="campuses")
-    links = net.attach(network, c_m)
-    budgets = {(m, t): net.cutoff_m(t, m) for m in modes for t in minutes}
-    distinct = sorted(set(budgets.values()))
-    node_dist = net.distances_from(network, links, limit_m=max(distinct))
-    cells = StreetCells.build(network, extra_bounds=c_m.total_bounds, buffer_m=buffer_m, cell_m=cell_m)
     geoms = c_m.geometry.to_numpy()
-    ids, names_zh, names_en = c_m["id"].to_numpy(), _col(c_m, "name_zh"), _col(c_m, "name_en")
-    connectors = shapely.buffer(shapely.shortest_line(geoms, shapely.points(links.access_xy)), buffer_m / 2)
+    ids, names_zh, names_en = _col(c_m, id_column), _col(c_m, "name_zh"), _col(c_m, "name_en")
     rows, polys = [], []
-    for i in tqdm(range(len(c_m)), desc="isochrones", unit="campus", disable=not progress):
-        street_dist = cells.street_distance_m(network, node_dist[i])
-        # the connector counts in the budgets its length fits
-        fits = links.connector_m[i] <= np.asarray(distinct)
-        with_connector = cells.polygons(street_dist, distinct, seed_geometries=[geoms[i], connectors[i]]) \
-            if fits.any() else None
-        without = cells.polygons(street_dist, distinct, seed_geometries=[geoms[i]]) if not fits.all() else None
-        by_budget = {b: (with_connector if fit else without)[k]
-                     for k, (b, fit) in enumerate(zip(distinct, fits, strict=True))}
-        for (m, t), budget in budgets.items():
-            polys.append(by_budget[budget])
-            rows.append((ids[i], names_zh[i], names_en[i], m, int(t), budget))
+    budgets = np.sort(np.asarray([float(t) * 60.0 for t in minutes]))
+    for mode in modes:
+        view = network.for_mode(mode)
+        links = net.attach(view, c_m)
+        node_t = net.distances_from(view, links, limit=budgets[-1])
+        cap = settings.ISOCHRONE_ACCESS_CAP_M.get(mode, 200.0) if buffer_m is None else buffer_m
+        cell = _cell_m(mode) if cell_m is None else cell_m
+        # draw only where some campus gets within the longest cut-off: the edges leaving reached nodes
+        reached = np.isfinite(node_t).any(axis=0)
+        leaving = reached[view.edge_u]
+        if leaving.any():
+            b = shapely.bounds(view.edge_geometry[leaving])
+            extent = [b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()]
+        else:
+            extent = list(c_m.total_bounds)
+        if bounds is not None:
+            extent = [max(extent[0], bounds[0]), max(extent[1], bounds[1]), min(extent[2], bounds[2]),
+                      min(extent[3], bounds[3])]
+        cells = StreetCells.build(view, extra_bounds=c_m.total_bounds, cap_m=cap, cell_m=cell, bounds=extent)
+        far = links.connector_m > settings.NETWORK_ACCESS_MAX_M
+        if far.any():
+            (log.warning if view.source == "osm" else log.info)(
+                "%s network: %s farther than %.0f m from the nearest street (the network may not cover them; "
+                "the straight connector to it is walked)", mode,
+                ", ".join(f"{ids[i]} ({links.connector_m[i]:.0f} m)" for i in np.flatnonzero(far)),
+                settings.NETWORK_ACCESS_MAX_M)
+        for i in tqdm(range(len(c_m)), desc=f"{mode} isochrones", unit="campus", disable=not progress):
+            street_t = cells.street_cost(view, node_t[i])
+            by_budget = cells.polygons(street_t, budgets, seed_geometries=[geoms[i]])
+            reached = _reached_km(view, node_t[i], budgets)
+            for t, budget, poly, reached_km in zip(sorted(minutes), budgets, by_budget, reached, strict=True):
+                polys.append(poly)
+                rows.append((ids[i], names_zh[i], names_en[i], mode, int(t), net.cutoff_m(t, mode), budget,
+                             reached_km, links.connector_m[i]))
     out = gpd.GeoDataFrame(
-        pd.DataFrame(rows, columns=["campus_id", "campus_name_zh", "campus_name_en", "mode", "minutes", "budget_m"]),
+        pd.DataFrame(rows, columns=["campus_id", "campus_name_zh", "campus_name_en", "mode", "minutes", "budget_m",
+                                    "budget_s", "reached_street_km", "access_m"]),
         geometry=polys, crs=settings.METRIC_CRS,
     )
     out["area_m2"] = out.area
     return out.to_crs(settings.STORAGE_CRS)
 
 
+def _reached_km(view: net.RoadNetwork, node_cost: np.ndarray, budgets) -> list[float]:
+    """Street length reached within each budget (whole edges from reached nodes, partial ends), km."""
+    e = np.flatnonzero(view.street_mask)
+    e = e[np.isfinite(node_cost[view.edge_u[e]]) | np.isfinite(node_cost[view.edge_v[e]])]
+    rate = np.maximum(view.edge_rate(), 1e-12)
+    length = view.edge_length_m[e]
+    rev = view.edge_reverse[e]
+    t_u = node_cost[view.edge_u[e]]
+    t_v = np.where(rev >= 0, node_cost[view.edge_v[e]], np.inf)
+    r_u, r_v = rate[e], rate[np.maximum(rev, 0)]
+    out = []
+    for budget in budgets:
+        with np.errstate(invalid="ignore"):
+            left_u = np.nan_to_num(np.clip((budget - t_u) / r_u, 0, None), posinf=0.0)
+            left_v = np.nan_to_num(np.clip((budget - t_v) / r_v, 0, None), posinf=0.0)
+        out.append(float(np.minimum(length, left_u + left_v).sum() / 1000.0))
+    return out
+
+
 def isochrone_nodes(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *, mode: str,
                     minutes: float) -> dict[str, np.ndarray]:
-    """Node indices reached from each campus within ``minutes`` by ``mode`` (for checks)."""
-    links = net.attach(network, to_metric(campuses, what="campuses"))
-    budget = net.cutoff_m(minutes, mode)
-    dist = net.distances_from(network, links, limit_m=budget)
-    return {cid: np.flatnonzero(dist[i] <= budget) for i, cid in enumerate(campuses["id"])}
+    """Node indices reached from each campus within ``minutes`` by ``mode`` (on its view, for checks)."""
+    view = network.for_mode(mode)
+    links = net.attach(view, to_metric(campuses, what="campuses"))
+    budget = float(minutes) * 60.0
+    cost = net.distances_from(view, links, limit=budget)
+    return {cid: np.flatnonzero(cost[i] <= budget) for i, cid in enumerate(campuses["id"])}
 
 
 def isochrone_coverage(zones: gpd.GeoDataFrame, isochrones_gdf: gpd.GeoDataFrame, *,
@@ -367,7 +478,9 @@ def isochrone_coverage(zones: gpd.GeoDataFrame, isochrones_gdf: gpd.GeoDataFrame
         "minutes": iso["minutes"].to_numpy()[ii], "zone_area_m2": zone_area[zi], "covered_m2": covered,
     })
     if include_any and len(iso):
-        groups = iso.groupby(["mode", "minutes"]).geometry.apply(lambda s: shapely.union_all(s.to_numpy()))
+        # the cell staircase dropped first (within 10 m): far fewer vertices to union
+        groups = iso.groupby(["mode", "minutes"]).geometry.apply(
+            lambda s: shapely.union_all(shapely.simplify(s.to_numpy(), 10.0, preserve_topology=True)))
         anyrows = []
         for (mode, minutes), geom in groups.items():
             cov = shapely.area(shapely.intersection(zg, geom))

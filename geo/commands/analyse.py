@@ -7,6 +7,7 @@ from pathlib import Path
 
 from geo import settings
 from geo.commands import options
+from geo.errors import UsageError
 
 log = logging.getLogger("corridor")
 
@@ -27,7 +28,12 @@ def register(sub) -> None:
     p.add_argument("--network", choices=("traced", "osm"), default="traced",
                    help="street network: the traced arterial network (default, offline) or an OSM graph")
     p.add_argument("--osm-graph", type=Path, default=None,
-                   help=f"osmnx GraphML file for --network osm (default: newest under {settings.OSM_DIR})")
+                   help="street network for --network osm: an osmnx GraphML file, or an osmnx edge list "
+                        "(u, v, key, highway, geometry; optional oneway) as GeoParquet (.parquet) or GeoPackage "
+                        f"(.gpkg) (default: newest *.graphml under {settings.OSM_DIR})")
+    p.add_argument("--osm-fetch", action="store_true",
+                   help="with --network osm: download the street network of the analysis area live "
+                        "(osmnx graph_from_polygon; needs the internet)")
     p.add_argument("--landuse", type=_file_or_osm, default=None,
                    help="OSM land-use polygons for the land classes: a GeoPackage/GeoJSON/GeoParquet file, or "
                         "'osm' for the OSM cache (`corridor osm fetch/import`)")
@@ -48,12 +54,16 @@ def _file_or_osm(text: str):
 def run(args) -> int:
     from geo.analysis.pipeline import load_buildings, load_landuse, run_analysis
 
-    files = {k: v for k, v in (("--landuse", args.landuse), ("--buildings", args.buildings)) if isinstance(v, Path)}
+    fetch = bool(getattr(args, "osm_fetch", False))
+    if fetch and args.network != "osm":
+        raise UsageError("--osm-fetch needs --network osm")
+    files = {k: v for k, v in (("--landuse", args.landuse), ("--buildings", args.buildings),
+                               ("--osm-graph", getattr(args, "osm_graph", None))) if isinstance(v, Path)}
     options.check_outputs(inputs=files, folders={"--out": args.out or settings.analysis_dir()})
     landuse, landuse_coverage = load_landuse(args.landuse)
     buildings = load_buildings(args.buildings)
     result = run_analysis(out_dir=args.out, network_kind=args.network, osm_graph=getattr(args, "osm_graph", None),
-                          grid_m=args.grid_m, landuse=landuse, landuse_coverage=landuse_coverage,
+                          fetch=fetch, grid_m=args.grid_m, landuse=landuse, landuse_coverage=landuse_coverage,
                           buildings=buildings, progress=not args.quiet)
     comps = result["components"]
     if not args.quiet:
@@ -62,5 +72,9 @@ def run(args) -> int:
               f"{len(comps)} component(s)")
         for row in result["unconnected_roads"].itertuples():
             print(f"  road {row.road_id} does not meet the main network (gap {row.gap_m:.0f} m)")
+        circle = result["provenance"].get("supply_chain_circle")
+        if circle:
+            print(f"one-hour supply-chain circle from {circle['id']}: {circle['area_km2']:.0f} km² within "
+                  f"{circle['minutes']} min by car (document: {circle['doc_area_km2']:.0f} km²)")
     print(f"analysis: {result['out_dir']}")
     return 0

@@ -20,10 +20,10 @@ def test_isochrone_node_membership(square_roads, campus_at_origin):
     # walking 4.8 km/h = 80 m/min: 5 min = 400 m, 10 min = 800 m from the corner (0, 0)
     d_nodes = {  # hand-computed network distances of the nodes from (0, 0)
         (0, 0): 0, (500, 0): 500, (0, 500): 500, (1000, 0): 1000, (0, 1000): 1000,
-        (-300, 500): 795,  # 500 up C, the 5 m gap merged, 295 along F
+        (-300, 500): 800,  # 500 up C, 2.5 to the merged node at (-2.5, 500), 297.5 along F
         (500, -200): 700, (500, 1000): 1500, (1000, 1000): 2000, (500, 1200): 1700,
     }
-    for minutes, budget in ((5, 400), (10, 800)):
+    for minutes, budget in ((5, 400), (9.9, 792), (10.1, 808)):
         reached = prox.isochrone_nodes(campus_at_origin, network, mode="walk", minutes=minutes)["c0"]
         expected = set()
         for (x, y), d in d_nodes.items():
@@ -35,7 +35,7 @@ def test_isochrone_node_membership(square_roads, campus_at_origin):
 
 def test_isochrone_polygons_include_partial_edges(square_roads, campus_at_origin):
     network = net.build_network(square_roads)
-    iso = prox.isochrones(campus_at_origin, network, modes=("walk",), minutes=(5, 10), buffer_m=50)
+    iso = prox.isochrones(campus_at_origin, network, modes=("walk",), minutes=(5, 10), buffer_m=50, cell_m=5)
     assert list(iso["minutes"]) == [5, 10]
     five = iso.to_crs("EPSG:32650").geometry.iloc[0]
     # 400 m along A and C are reached (partial edges); the buffer adds 50 m
@@ -71,10 +71,15 @@ def test_distance_matrix_straight_and_network(square_roads):
     df = prox.distance_matrix(campuses, parks, network=network, target_layer="parks")
     p1 = df[df.target_id == "p1"].iloc[0]
     np.testing.assert_allclose(p1.straight_m, np.hypot(1010 - 20, 650 - 20))
-    # from the corner node (inside the campus) 1000 along A + 650 up B, + 10 m connector to p1
-    np.testing.assert_allclose(p1.network_m, 1000 + 650 + 10, atol=1e-3)
-    np.testing.assert_allclose(p1.walk_min, p1.network_m / 80.0)
-    np.testing.assert_allclose(p1.drive_min, p1.network_m / 500.0)
+    # from the corner node (inside the campus) 1000 along A, then up B and across to p1's outline:
+    # y + (x - 1000) along its side (1010, 650)-(1050, 600) is 660 - 10 s, least at the vertex
+    # (1050, 600): 600 up B + a 50 m connector
+    np.testing.assert_allclose(p1.network_m, 1000 + 600 + 50, atol=1e-3)
+    # walking, everything at 80 m/min; riding and driving (250 and 500 m/min on streets with no
+    # class) walk the connector at 80 m/min, so the 10 m connector at y = 650 wins
+    np.testing.assert_allclose(p1.walk_min, (1000 + 600 + 50) / 80.0, atol=1e-6)
+    np.testing.assert_allclose(p1.bike_min, (1000 + 650) / 250.0 + 10 / 80.0, atol=1e-6)
+    np.testing.assert_allclose(p1.drive_min, (1000 + 650) / 500.0 + 10 / 80.0, atol=1e-6)
 
 
 def test_nearest_campus_lines(square_roads):
@@ -120,7 +125,13 @@ def test_nearest_campus_points_network(square_roads):
     pts = frame({}, [shapely.Point(at(1000, 1000)), shapely.Point(at(510, 200))])
     got = prox.nearest_campus_points(pts, campuses, network=network)
     np.testing.assert_allclose(got["network_m"].to_numpy(), [2000, 10 + 500 + 0], atol=200 + 1e-3)
-    np.testing.assert_allclose(got["network_m"].iloc[0], 2000, atol=1e-3)
+    # the campus's outline corner (-20, 20) also reaches C, which the 5 m gap merge extends to
+    # (-2.5, 500): up C (480 + 2.5), C's upper piece (2.5 + 500) and D (1000) is longer than
+    # 1000 + 1000 through the corner node
+    c_low = shapely.LineString([(0, 0), (0, 500), (-2.5, 500)])
+    corner = shapely.Point(-20, 20)
+    via_c = corner.distance(c_low) + (c_low.length - c_low.project(corner)) + 502.5 + 1000
+    np.testing.assert_allclose(got["network_m"].iloc[0], min(2000, via_c), atol=1e-3)
 
 
 def test_belts_from_access(square_roads):
@@ -144,3 +155,60 @@ def test_missing_crs_refused():
     with pytest.raises(CoordinateSystemError):
         prox.straight_distance_m(gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)]),
                                  frame({}, [shapely.Point(at(0, 0))]))
+
+
+# --- real streets and one-way polygons ------------------------------------------------------------
+
+
+def test_drive_isochrone_respects_one_way_street(tmp_path):
+    import geopandas as gpd
+
+    from geo.analysis import streets
+
+    block = gpd.read_file(settings.REPO_ROOT / "tests" / "data" / "network" / "oneway_block.geojson")
+    path = tmp_path / "block.parquet"
+    block.to_parquet(path)
+    network = net.network_from_graph(streets.read_graph(path))
+    campus = frame({"id": ["c"], "name_zh": ["c"]}, [box(395, -5, 405, 5)])  # at node 2, east end of 1->2
+    iso = prox.isochrones(campus, network, modes=("walk", "drive"), minutes=(1, 5), buffer_m=30, cell_m=5).to_crs(
+        "EPSG:32650")
+
+    def poly(mode, minutes):
+        return iso[(iso["mode"] == mode) & (iso["minutes"] == minutes)].geometry.iloc[0]
+
+    # 1 min by car (30 km/h on tertiary streets: 500 m) goes up 2->3 (300 m) and 200 m along 3->4;
+    # 1->2 runs towards the campus, so its western part is not reached
+    drive1 = poly("drive", 1)
+    assert drive1.contains(shapely.Point(at(400, 150))) and drive1.contains(shapely.Point(at(250, 300)))
+    assert not drive1.contains(shapely.Point(at(200, 0)))
+    assert not drive1.contains(shapely.Point(at(100, 300)))
+    # walking 5 min (400 m) goes both ways along 1->2: (200, 0) is 195 m away
+    assert poly("walk", 5).contains(shapely.Point(at(200, 0)))
+    # 5 min by car reaches everything, 1->2 included from node 1 (after 1000 m round the block)
+    assert poly("drive", 5).contains(shapely.Point(at(200, 0)))
+
+
+def test_real_walk_isochrones_grow_with_the_cutoff():
+    from tests.analysis import shared_network as shared
+
+    shared.need_shared()
+    network, _ = shared.wuhan_network()
+    campuses = shared.layers()["campuses"]
+    iso = prox.isochrones(campuses, network, modes=("walk",))
+    area = iso.pivot(index="campus_id", columns="minutes", values="area_m2")
+    access = iso.groupby("campus_id")["access_m"].first()
+    covered = access <= settings.NETWORK_ACCESS_MAX_M
+    # the street file ends at 114.55 E: a campus east of it has no street within reach
+    for cid in access.index[~covered]:
+        lon = campuses.loc[campuses["id"] == cid, "geometry"].iloc[0].centroid.x
+        assert lon > 114.55, f"{cid} is inside the file's extent but not near a street"
+    assert covered.sum() >= len(campuses) - 1
+    grows = area[covered]
+    assert (grows[5] < grows[10]).all() and (grows[10] < grows[15]).all(), grows
+    # more than thin strips: 15 minutes on foot (1.2 km) covers at least 1.5 km² around every campus
+    assert (grows[15] > 1.5e6).all(), grows[15]
+    # and each polygon holds its campus
+    iso_m = iso.to_crs("EPSG:32650")
+    camp_m = campuses.to_crs("EPSG:32650").set_index("id").geometry
+    for row in iso_m[iso_m["minutes"] == 5].itertuples():
+        assert row.geometry.buffer(1.0).contains(camp_m[row.campus_id].buffer(-25.0))
