@@ -84,15 +84,13 @@ def _run_import(args) -> int:
 
 
 def _run_zones(args) -> int:
-    from geo.points import zone_figures, zone_figures_dask
+    from geo.points import zone_figures
 
     if not args.points.exists():
         raise FileNotFoundError(f"{args.points} does not exist; run `corridor points import` first")
-    if args.engine == "dask":
-        figures = zone_figures_dask(args.points, category=args.category, scheduler=args.scheduler,
-                                    n_workers=args.workers, progress=not args.quiet)
-    else:
-        figures = zone_figures(args.points, category=args.category, progress=not args.quiet)
+    options = {"scheduler": args.scheduler, "n_workers": args.workers} if args.engine == "dask" else {}
+    figures = zone_figures(args.points, category=args.category, engine=args.engine, progress=not args.quiet,
+                           **options)
     paths = figures.write(args.out)
     if not args.quiet:
         z = figures.zones
