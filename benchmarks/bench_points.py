@@ -154,7 +154,7 @@ def run_case(source: str, engine: str, out_dir: str, spatial_order: bool) -> dic
         "rows": summary.rows_read, "accepted": summary.accepted, "rejected": summary.rejected,
         "import_s": t1 - t0, "zones_s": t2 - t1, "cluster_startup_s": startup, "total_s": t2 - t0, "peak_rss_mb": peak["mb"],
         # CPU seconds of the process and its workers: less sensitive than wall time to a shared machine
-        "cpu_s": round(sum(cpu.values()), 1),
+        "cpu_s": round(sum(cpu.values()), 1), "load_average_1_5_15_min": [round(v, 1) for v in os.getloadavg()],
         "points_counted": figures.summary["points"],
         "partitions": figures.summary.get("partitions"),
         "zhigu_points": int(figures.zones.loc[figures.zones["zone_id"] == "zhigu", "points"].iloc[0]),

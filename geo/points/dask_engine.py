@@ -132,7 +132,7 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None,
 
 
 def _partition_partial(part: pd.DataFrame, ctx: ZoneContext) -> ZonePartial:
-    """The in-memory engine's chunk function on one partition of (lon, lat, category)."""
+    """The core's chunk function on one partition of (lon, lat, category), chunk by chunk."""
     total = ZonePartial.empty(ctx)
     has_cat = "category" in part.columns
     for start in range(0, len(part), settings.POINTS_CHUNK_ROWS):
