@@ -8,7 +8,14 @@ subprocess, so peak memory is that case's alone: peak RSS is sampled over the pr
 and all its children (Dask workers included) every 50 ms.
 
 Cases: 10^6 points as Parquet and as CSV, and 10^7 as Parquet; the in-memory engine, and
-Dask on a LocalCluster of 2 single-threaded worker processes (2 cores).
+Dask on a LocalCluster of 2 single-threaded worker processes (2 cores), both with and without
+the spatial ordering (a shuffle into partitions sorted along a Hilbert curve, geopandas'
+``hilbert_distance``), all through ``zone_figures(..., engine=...)`` in one run.  The
+``checks`` say whether the ordering paid off; :data:`geo.settings.DASK_SPATIAL_ORDER` is set
+from that.  ``python -m benchmarks.bench_points 1e6`` runs one size only.
+
+Wall times depend on what else the machine runs; ``cpu_s`` (user + system seconds of the
+case's process and its Dask workers) much less so.
 
 Targets (issue 8): 10^7 end to end under 2 minutes in memory with peak memory under 4 GB;
 Dask's per-point throughput within 1.5x of the in-memory path.
@@ -90,34 +97,38 @@ def write_synthetic(n: int, folder: Path, *, csv: bool) -> Path:
 # --- one case, run in a subprocess ------------------------------------------------------------
 
 
-def _tree_rss_mb() -> float:
+def _tree_sample(cpu: dict) -> float:
+    """Resident memory (MB) of this process and all its children now; records each one's CPU seconds in ``cpu``."""
     import psutil
 
     me = psutil.Process()
     total = 0
     for p in [me, *me.children(recursive=True)]:
         try:
-            total += p.memory_info().rss
+            with p.oneshot():
+                total += p.memory_info().rss
+                t = p.cpu_times()
+                cpu[p.pid] = t.user + t.system
         except psutil.Error:
             pass
     return total / 2**20
 
 
-def run_case(source: str, engine: str, out_dir: str, shuffle: bool) -> dict:
+def run_case(source: str, engine: str, out_dir: str, spatial_order: bool) -> dict:
     """Import ``source`` then count it per zone with ``engine``; return times and peak memory."""
-    peak = {"mb": 0.0}
+    peak, cpu = {"mb": 0.0}, {}
     stop = threading.Event()
 
     def sample():
         while not stop.is_set():
-            peak["mb"] = max(peak["mb"], _tree_rss_mb())
+            peak["mb"] = max(peak["mb"], _tree_sample(cpu))
             time.sleep(0.05)
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     import geopandas as gpd
 
-    from geo.points import import_points, zone_figures, zone_figures_dask
+    from geo.points import import_points, zone_figures
 
     t0 = time.perf_counter()
     summary = import_points(source, lon="lng", lat="lat", crs="gcj02", category="industry",
@@ -127,29 +138,34 @@ def run_case(source: str, engine: str, out_dir: str, shuffle: bool) -> dict:
     iso = gpd.read_parquet(Path(out_dir).parent / "isochrones.parquet")
     startup = 0.0
     if engine == "memory":
-        figures = zone_figures(summary.out, isochrones=iso)
+        figures = zone_figures(summary.out, isochrones=iso, engine="memory")
     else:
         from geo.points.dask_engine import dask_client
 
         with dask_client(n_workers=2, threads_per_worker=1) as client:
             startup = time.perf_counter() - t1
-            figures = zone_figures_dask(summary.out, isochrones=iso, spatial_partition=shuffle, client=client)
+            figures = zone_figures(summary.out, isochrones=iso, engine="dask", client=client,
+                                   spatial_order=spatial_order)
     t2 = time.perf_counter()
     stop.set()
     thread.join()
+    _tree_sample(cpu)
     return {
         "rows": summary.rows_read, "accepted": summary.accepted, "rejected": summary.rejected,
         "import_s": t1 - t0, "zones_s": t2 - t1, "cluster_startup_s": startup, "total_s": t2 - t0, "peak_rss_mb": peak["mb"],
+        # CPU seconds of the process and its workers: less sensitive than wall time to a shared machine
+        "cpu_s": round(sum(cpu.values()), 1), "load_average_1_5_15_min": [round(v, 1) for v in os.getloadavg()],
         "points_counted": figures.summary["points"],
         "partitions": figures.summary.get("partitions"),
         "zhigu_points": int(figures.zones.loc[figures.zones["zone_id"] == "zhigu", "points"].iloc[0]),
     }
 
 
-def _subprocess(source: Path, engine: str, shuffle: bool, work: Path) -> dict:
-    out = work / f"out_{engine}_{source.stem}_{int(shuffle)}"
+def _subprocess(source: Path, engine: str, spatial_order: bool, work: Path) -> dict:
+    out = work / f"out_{engine}_{source.stem}_{int(spatial_order)}"
     out.mkdir(exist_ok=True)
-    cmd = [sys.executable, "-m", "benchmarks.bench_points", "--case", str(source), engine, str(out), str(int(shuffle))]
+    cmd = [sys.executable, "-m", "benchmarks.bench_points", "--case", str(source), engine, str(out),
+           str(int(spatial_order))]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
                           env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if proc.returncode:
@@ -162,7 +178,7 @@ def main(sizes=SIZES) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench_points_") as tmp:
         work = Path(tmp)
         from geo.layers import load_layers
-        from geo.points.zones import compute_isochrones
+        from geo.points.core import compute_isochrones
 
         compute_isochrones(load_layers("campuses")["campuses"]).to_parquet(work / "isochrones.parquet")
         for n in sizes:
@@ -172,30 +188,31 @@ def main(sizes=SIZES) -> dict:
                 files.append(write_synthetic(n, work, csv=True))
             print(f"wrote {n:,d} synthetic GCJ-02 firms in {time.perf_counter() - t:.1f} s", flush=True)
             for source in files:
-                runs = [("memory", False), ("dask", True), ("dask", False)]
-                for engine, shuffle in runs:
+                runs = [("memory", False), ("dask", False), ("dask", True)]
+                for engine, spatial_order in runs:
                     if source.suffix == ".csv" and engine == "dask":
                         continue
-                    res = _subprocess(source, engine, shuffle, work)
+                    res = _subprocess(source, engine, spatial_order, work)
                     case = {"points": n, "format": source.suffix[1:], "engine": engine,
-                            "hilbert_shuffle": shuffle if engine == "dask" else None, **res}
+                            "spatial_order": spatial_order if engine == "dask" else None, **res}
                     cases.append(case)
                     print(json.dumps(case, ensure_ascii=False), flush=True)
             for f in files:
                 f.unlink()
     _print_table(cases)
+    print(json.dumps(_checks(cases, sizes), indent=1))
     results = {"cases": cases, "targets": {"1e7_memory_total_s": 120, "1e7_memory_peak_mb": 4096,
                                            "dask_vs_memory_throughput_ratio": 1.5}}
-    results["checks"] = _checks(cases)
+    results["checks"] = _checks(cases, sizes)
     save("points", results)
     return results
 
 
-def _checks(cases) -> dict:
-    def find(n, engine, fmt="parquet", shuffle=None):
+def _checks(cases, sizes=SIZES) -> dict:
+    def find(n, engine, fmt="parquet", spatial_order=None):
         for c in cases:
             if c["points"] == n and c["engine"] == engine and c["format"] == fmt and "error" not in c and \
-                    (shuffle is None or c["hilbert_shuffle"] == shuffle):
+                    (spatial_order is None or c["spatial_order"] == spatial_order):
                 return c
         return None
 
@@ -205,27 +222,31 @@ def _checks(cases) -> dict:
         out["1e7_memory_total_s"] = round(mem["total_s"], 1)
         out["1e7_memory_under_2_min"] = mem["total_s"] < 120
         out["1e7_memory_peak_under_4gb"] = mem["peak_rss_mb"] < 4096
-    for n in SIZES:
-        m, d = find(n, "memory"), find(n, "dask", shuffle=True)
-        if m and d:
-            out[f"{n}_dask_shuffle_over_memory_total"] = round(d["total_s"] / m["total_s"], 2)
-            out[f"{n}_dask_shuffle_over_memory_zones"] = round(d["zones_s"] / m["zones_s"], 2)
-        d2 = find(n, "dask", shuffle=False)
-        if m and d2:
-            out[f"{n}_dask_noshuffle_over_memory_zones"] = round(d2["zones_s"] / m["zones_s"], 2)
+    for n in sizes:
+        m = find(n, "memory")
+        plain, ordered = find(n, "dask", spatial_order=False), find(n, "dask", spatial_order=True)
+        for label, d in (("plain", plain), ("spatial_order", ordered)):
+            if m and d:
+                out[f"{n}_dask_{label}_over_memory_total"] = round(d["total_s"] / m["total_s"], 2)
+                out[f"{n}_dask_{label}_over_memory_zones"] = round(d["zones_s"] / m["zones_s"], 2)
+                out[f"{n}_dask_{label}_over_memory_cpu"] = round(d["cpu_s"] / m["cpu_s"], 2)
+        if plain and ordered:
+            # the default (settings.DASK_SPATIAL_ORDER) follows this: faster, on the clock and in CPU time
+            out[f"{n}_dask_spatial_order_pays_off"] = bool(ordered["zones_s"] < plain["zones_s"]
+                                                           and ordered["cpu_s"] < plain["cpu_s"])
     return out
 
 
 def _print_table(cases) -> None:
     print(f"\n{'points':>11} {'fmt':>7} {'engine':>13} {'import s':>9} {'zones s':>8} {'total s':>8} "
-          f"{'Mpts/s':>7} {'peak MB':>8}")
+          f"{'cpu s':>7} {'peak MB':>8}")
     for c in cases:
         if "error" in c:
             print(f"{c['points']:>11,d} {c['format']:>7} {c['engine']:>13}  ERROR {c['error'][-200:]}")
             continue
-        engine = c["engine"] + ("+hilbert" if c.get("hilbert_shuffle") else "")
+        engine = c["engine"] + ("+spatial" if c.get("spatial_order") else "")
         print(f"{c['points']:>11,d} {c['format']:>7} {engine:>13} {c['import_s']:>9.1f} {c['zones_s']:>8.1f} "
-              f"{c['total_s']:>8.1f} {c['points'] / c['total_s'] / 1e6:>7.2f} {c['peak_rss_mb']:>8.0f}")
+              f"{c['total_s']:>8.1f} {c['cpu_s']:>7.1f} {c['peak_rss_mb']:>8.0f}")
 
 
 if __name__ == "__main__":

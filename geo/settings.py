@@ -283,6 +283,10 @@ POINT_DISTANCE_BINS = ((5_000.0, 1.0), (50_000.0, 10.0), (400_000.0, 100.0))
 #: Dask defaults for `--engine dask` without `--scheduler`: a LocalCluster of this many workers.
 DASK_LOCAL_WORKERS = 2
 DASK_THREADS_PER_WORKER = 1
+#: Whether the Dask engine first shuffles the points into spatially compact partitions (sorted
+#: along a Hilbert curve).  Off: on the benchmark's 2-worker cluster the shuffle costs more than
+#: the compact partitions save (benchmarks/bench_points.py measures both).
+DASK_SPATIAL_ORDER = False
 
 
 # --- derived paths: functions, so that changing a base folder after import moves them ---------

@@ -97,7 +97,7 @@ def _run_import(args) -> int:
 
 
 def _run_zones(args) -> int:
-    from geo.points import zone_figures, zone_figures_dask
+    from geo.points import zone_figures
 
     with open(args.points, "rb") as fh:
         magic = fh.read(4)
@@ -106,11 +106,9 @@ def _run_zones(args) -> int:
                          "give the .parquet that `corridor points import FILE` wrote, not the CSV")
     out = args.out or settings.points_dir()
     options.check_outputs(inputs={"POINTS": args.points}, folders={"--out": out})
-    if args.engine == "dask":
-        figures = zone_figures_dask(args.points, category=args.category, scheduler=args.scheduler,
-                                    n_workers=args.workers, progress=not args.quiet)
-    else:
-        figures = zone_figures(args.points, category=args.category, progress=not args.quiet)
+    engine_options = {"scheduler": args.scheduler, "n_workers": args.workers} if args.engine == "dask" else {}
+    figures = zone_figures(args.points, category=args.category, engine=args.engine, progress=not args.quiet,
+                           **engine_options)
     from geo.io import staged_dir, unstage
 
     with staged_dir(out) as stage:  # the CSVs and the GeoPackage of one run, moved in together

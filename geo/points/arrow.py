@@ -86,33 +86,3 @@ def lonlat_to_metric(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.n
 def _to_metric() -> pyproj.Transformer:
     # Transformers are not picklable; each process (Dask worker) builds its own once.
     return pyproj.Transformer.from_crs(settings.STORAGE_CRS, settings.METRIC_CRS, always_xy=True)
-
-
-def hilbert_index(lon: np.ndarray, lat: np.ndarray, *, bounds=None,
-                  level: int = 16) -> np.ndarray:
-    """Position of each point along a Hilbert curve over ``bounds`` (2^level cells a side).
-
-    Points close on the curve are close on the ground, so sorting by this index gives
-    spatially compact partitions.  The bounds are fixed (the study region, WGS-84), so no
-    pass over the data is needed to find them; points outside are clamped to the edge.
-    """
-    bounds = settings.STUDY_REGION_BOUNDS if bounds is None else bounds
-    n = 1 << level
-    minx, miny, maxx, maxy = bounds
-    x = np.nan_to_num((np.asarray(lon, dtype=float) - minx) / (maxx - minx) * (n - 1))
-    y = np.nan_to_num((np.asarray(lat, dtype=float) - miny) / (maxy - miny) * (n - 1))
-    x = np.clip(x, 0, n - 1).astype(np.int64)
-    y = np.clip(y, 0, n - 1).astype(np.int64)
-    d = np.zeros(len(x), dtype=np.int64)
-    s = n >> 1
-    while s > 0:
-        rx = (x & s) > 0
-        ry = (y & s) > 0
-        d += s * s * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
-        turn = ~ry
-        flip = turn & rx
-        x = np.where(flip, n - 1 - x, x)
-        y = np.where(flip, n - 1 - y, y)
-        x, y = np.where(turn, y, x), np.where(turn, x, y)
-        s >>= 1
-    return d

@@ -1,30 +1,35 @@
-"""Per-zone point figures on Dask: the same chunk function, partitioned past one machine.
+"""The Dask engine: the core's chunk function on every partition, past one machine.
 
-:func:`zone_figures_dask` takes a dask-geopandas GeoDataFrame, a GeoParquet dataset path
-(one file or a folder of them, one partition per row group) or an in-memory GeoDataFrame, and
+:func:`run` takes a dask-geopandas GeoDataFrame, a GeoParquet dataset path (one file or a
+folder of them, one partition per row group) or an in-memory GeoDataFrame, and
 
-1. reduces every partition to WGS-84 lon/lat, the category and a Hilbert-curve index over
-   the study region (a GeoParquet path is decoded from its WKB without building shapely
-   geometries);
-2. spatially partitions the points by sorting on the Hilbert index (``set_index`` with
-   boundaries from a light sampling pass, :func:`hilbert_divisions`), so each partition
-   covers a compact area; only numbers and Arrow-backed categories are shuffled, never
-   geometry objects (``spatial_partition=False`` skips this step);
-3. broadcasts the small layers (zones, campus index, isochrones: a :class:`ZoneContext`
-   of a few MB) to every worker once (``client.scatter(..., broadcast=True)``);
-4. applies :func:`geo.points.zones.zone_partial` (the in-memory engine's chunk function)
-   to every partition and sums the integer partials in a tree;
-5. finishes with :func:`geo.points.zones.finish`, exactly as the in-memory engine does.
+1. reduces every partition to WGS-84 lon/lat and the category (a GeoParquet path is decoded
+   from its WKB without building shapely geometries);
+2. optionally (``spatial_order=True``; default :data:`geo.settings.DASK_SPATIAL_ORDER`)
+   shuffles the points into spatially compact partitions, sorted on their distance along a
+   Hilbert curve over the study region (geopandas' ``GeoSeries.hilbert_distance``, then
+   ``set_index``); only numbers and Arrow-backed categories are shuffled, never geometry
+   objects.  It is off by default: ``make bench`` (``benchmarks/bench_points.py``) measures
+   the shuffle costing more than the compact partitions save on a 2-worker cluster;
+3. broadcasts the small layers (zones, campus index, isochrones: a
+   :class:`~geo.points.core.ZoneContext` of a few MB) to every worker once
+   (``client.scatter(..., broadcast=True)``);
+4. applies :func:`geo.points.core.zone_partial` (the chunk function the in-memory engine
+   maps too) to every partition and sums the integer partials in a tree.
 
-The figures are therefore identical to the in-memory path on the same points.  Without
-a scheduler address a :class:`dask.distributed.LocalCluster` is started (and closed)
-for the call; with ``scheduler="tcp://host:8786"`` any Dask cluster runs it unchanged.
+:func:`geo.points.zone_figures` (``engine="dask"``) then finishes with
+:func:`geo.points.core.finish`, exactly as for the in-memory engine, so the figures are
+identical to the in-memory path on the same points.  Without a scheduler address a
+:class:`dask.distributed.LocalCluster` is started (and closed) for the call; with
+``scheduler="tcp://host:8786"`` any Dask cluster runs it unchanged.
+
+This module imports only :mod:`geo.points.core` (and the Arrow helpers) from the package,
+and Dask itself only inside its functions.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -33,18 +38,16 @@ import pandas as pd
 import pyarrow as pa
 
 from geo import settings
-from geo.points.arrow import geometry_xy, hilbert_index, wkb_point_xy
-from geo.points.importer import read_points_metadata
-from geo.points.zones import (
+from geo.points.arrow import geometry_xy, wkb_point_xy
+from geo.points.core import (
     ZoneContext,
-    ZoneFigures,
     ZonePartial,
-    context_and_targets,
-    finish,
     parquet_geometry_column,
     require_points_crs,
     zone_partial,
 )
+
+NAME = "dask"
 
 
 def read_points_dask(path: str | Path, *, category: str | None = None):
@@ -63,8 +66,26 @@ def read_points_dask(path: str | Path, *, category: str | None = None):
     return ddf.rename(columns={column: "geometry"}) if column != "geometry" else ddf
 
 
-def _xy_frame(part: pd.DataFrame, category: str | None) -> pd.DataFrame:
-    """A partition's points as WGS-84 lon, lat (+ category) and their Hilbert index."""
+def spatial_key(lon: np.ndarray, lat: np.ndarray, *, level: int = 16) -> np.ndarray:
+    """Distance of each WGS-84 point along a Hilbert curve over the study region (geopandas).
+
+    Points close on the curve are close on the ground, so sorting on this key gives
+    spatially compact partitions.  The curve spans the fixed study region
+    (:data:`geo.settings.STUDY_REGION_BOUNDS`), so no pass over the data is needed to find
+    bounds; points outside are clamped to its edge, and unlocated points get 0.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    key = np.zeros(len(lon), dtype=np.int64)
+    located = np.isfinite(lon) & np.isfinite(lat)
+    if located.any():
+        points = gpd.GeoSeries(gpd.points_from_xy(lon[located], lat[located]))
+        key[located] = points.hilbert_distance(total_bounds=settings.STUDY_REGION_BOUNDS, level=level).to_numpy()
+    return key
+
+
+def _xy_frame(part: pd.DataFrame, category: str | None, spatial_order: bool = False) -> pd.DataFrame:
+    """A partition's points as WGS-84 lon, lat (+ category, + the Hilbert key when ordering)."""
     geom = part["geometry"]
     if isinstance(geom, gpd.GeoSeries):
         if geom.crs is not None and not geom.crs.equals(settings.STORAGE_CRS):
@@ -72,48 +93,22 @@ def _xy_frame(part: pd.DataFrame, category: str | None) -> pd.DataFrame:
         lon, lat, _ = geometry_xy(geom.to_numpy())
     else:  # WKB bytes straight from a GeoParquet file written in WGS-84
         lon, lat, _ = wkb_point_xy(pa.array(geom.to_numpy(dtype=object), type=pa.binary()))
-    out = pd.DataFrame({"lon": lon, "lat": lat, "hilbert": hilbert_index(lon, lat)}, index=part.index)
+    out = pd.DataFrame({"lon": lon, "lat": lat}, index=part.index)
+    if spatial_order:
+        out["hilbert"] = spatial_key(lon, lat)
     if category:
         # Arrow-backed text shuffles as Arrow buffers, not as pickled Python strings
         out["category"] = pd.array(part[category].astype(object).to_numpy(), dtype="string[pyarrow]")
     return out
 
 
-def _xy_meta(category: str | None) -> pd.DataFrame:
-    meta = pd.DataFrame({"lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float),
-                         "hilbert": pd.Series(dtype=np.int64)})
+def _xy_meta(category: str | None, spatial_order: bool = False) -> pd.DataFrame:
+    meta = pd.DataFrame({"lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float)})
+    if spatial_order:
+        meta["hilbert"] = pd.Series(dtype=np.int64)
     if category:
         meta["category"] = pd.Series(dtype="string[pyarrow]")
     return meta
-
-
-def _hilbert_sample(part: pd.DataFrame, step: int) -> np.ndarray:
-    h = np.sort(_xy_frame(part[["geometry"]], None)["hilbert"].to_numpy())
-    if not len(h):
-        return h
-    return np.unique(np.r_[h[::step], h[-1]])  # every step-th value, and the largest
-
-
-def hilbert_divisions(ddf, npartitions: int, *, client, step: int = 1000) -> list[int]:
-    """Hilbert-index boundaries giving partitions of about equal size.
-
-    One light pass reads only the geometry, and keeps every ``step``-th sorted index of each
-    partition; the boundaries are quantiles of that sample (so the shuffle that follows does
-    not need Dask's own quantile pass over all columns).
-    """
-    import dask
-
-    samples = client.compute([dask.delayed(_hilbert_sample)(p, step) for p in ddf[["geometry"]].to_delayed()],
-                             sync=True)
-    nonempty = [s for s in samples if len(s)]
-    if not nonempty:
-        return [0, 1]
-    sample = np.concatenate(nonempty)  # holds every partition's smallest and largest index
-    inner = np.quantile(sample, np.linspace(0, 1, npartitions + 1)[1:-1], method="inverted_cdf")
-    divisions = np.unique(np.r_[sample.min(), inner, sample.max()].astype(np.int64))
-    if len(divisions) < 2:
-        divisions = np.r_[divisions, divisions[-1] + 1]
-    return divisions.tolist()
 
 
 @contextlib.contextmanager
@@ -137,7 +132,7 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None,
 
 
 def _partition_partial(part: pd.DataFrame, ctx: ZoneContext) -> ZonePartial:
-    """The in-memory engine's chunk function on one partition of (lon, lat, category)."""
+    """The core's chunk function on one partition of (lon, lat, category), chunk by chunk."""
     total = ZonePartial.empty(ctx)
     has_cat = "category" in part.columns
     for start in range(0, len(part), settings.POINTS_CHUNK_ROWS):
@@ -154,36 +149,44 @@ def _add(*partials: ZonePartial) -> ZonePartial:
     return total
 
 
-def zone_figures_dask(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = None,
-                      campuses: gpd.GeoDataFrame | None = None, isochrones=None, category: str | None = None,
-                      targets: pd.DataFrame | None = None, context: ZoneContext | None = None,
-                      nearest_campus: bool = True, client=None, scheduler: str | None = None,
-                      spatial_partition: bool = True, npartitions: int | None = None,
-                      n_workers: int | None = None, processes: bool = True,
-                      progress: bool = False) -> ZoneFigures:
-    """Per-zone point figures computed on Dask; same arguments and result as :func:`zone_figures`.
+def run(points, ctx: ZoneContext, *, category: str | None = None, client=None, scheduler: str | None = None,
+        spatial_order: bool | None = None, npartitions: int | None = None, n_workers: int | None = None,
+        processes: bool = True, progress: bool = False) -> tuple[ZonePartial, dict]:
+    """The summed partial of ``points`` computed on Dask, and what the engine did.
 
     Parameters
     ----------
     points : dask_geopandas.GeoDataFrame, GeoDataFrame, str or Path
         Points in any declared CRS, or a points GeoParquet file or dataset folder.
+    ctx : ZoneContext
+    category : str, optional
+        Category column.
     client : dask.distributed.Client, optional
         Run on this client.  Otherwise on ``scheduler`` (an address such as
-        ``tcp://10.0.0.5:8786``) or, by default, on a LocalCluster of ``n_workers`` workers.
-    spatial_partition : bool
-        Sort the points along a Hilbert curve into spatially compact partitions first.
+        ``tcp://10.0.0.5:8786``) or, by default, on a LocalCluster of ``n_workers`` workers
+        (``processes=False``: threads in this process).
+    spatial_order : bool, optional
+        Shuffle the points along a Hilbert curve into spatially compact partitions first
+        (default :data:`geo.settings.DASK_SPATIAL_ORDER`).
     npartitions : int, optional
         Partitions for an in-memory GeoDataFrame or the shuffle (default: keep the input's).
+    progress : bool
+        Unused (the context is built before); accepted like the memory engine's.
+
+    Returns
+    -------
+    (ZonePartial, dict)
+        The sums, and the engine's entries of the summary.
     """
     n_workers = settings.DASK_LOCAL_WORKERS if n_workers is None else n_workers
+    spatial_order = settings.DASK_SPATIAL_ORDER if spatial_order is None else bool(spatial_order)
     import dask
     import dask_geopandas
 
     if isinstance(points, str | Path):
-        if category is None and Path(points).is_file():
-            category = read_points_metadata(points).get("category")
         ddf = read_points_dask(points, category=category)
     elif isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
+        require_points_crs(points.crs)
         ddf = dask_geopandas.from_geopandas(points, npartitions=npartitions or 4)
     else:
         ddf = points
@@ -193,17 +196,14 @@ def zone_figures_dask(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = 
         require_points_crs(ddf.crs)
         if ddf.geometry.name != "geometry":
             ddf = ddf.rename_geometry("geometry")
-    ctx, targets = context_and_targets(zones, context=context, targets=targets, campuses=campuses,
-                                       isochrones=isochrones, nearest_campus=nearest_campus, progress=progress)
 
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(dask_client(scheduler, n_workers=n_workers, processes=processes))
-        # only coordinates, category and the Hilbert index travel: a shuffle of numbers, not geometries
-        xy = ddf.map_partitions(_xy_frame, category, meta=_xy_meta(category))
-        if spatial_partition:
-            divisions = hilbert_divisions(ddf, npartitions or xy.npartitions, client=client)
-            xy = xy.set_index("hilbert", divisions=divisions)
+        # only coordinates, category and the Hilbert key travel: a shuffle of numbers, not geometries
+        xy = ddf.map_partitions(_xy_frame, category, spatial_order, meta=_xy_meta(category, spatial_order))
+        if spatial_order:
+            xy = xy.set_index("hilbert", npartitions=npartitions or xy.npartitions)
         ctx_future = client.scatter(ctx, broadcast=True)
         parts = xy.to_delayed()
         partials = [dask.delayed(_partition_partial)(p, ctx_future) for p in parts]
@@ -212,6 +212,5 @@ def zone_figures_dask(points, *, zones: Mapping[str, gpd.GeoDataFrame] | None = 
         total = client.compute(partials[0]).result() if partials else ZonePartial.empty(ctx)
         n_partitions = len(parts)
         address = client.scheduler.address if getattr(client, "scheduler", None) else str(scheduler)
-    return finish(total, ctx, targets=targets,
-                  summary={"engine": "dask", "category": category, "partitions": n_partitions,
-                           "scheduler": address, "spatially_partitioned": bool(spatial_partition)})
+    return total, {"engine": NAME, "partitions": n_partitions, "scheduler": address,
+                   "spatially_ordered": spatial_order}

@@ -1,8 +1,11 @@
-"""Dask and in-memory engines agree on a few thousand points (and on a two-worker LocalCluster)."""
+"""Dask and in-memory engines agree on a few thousand points (and on a two-worker LocalCluster),
+through the one entry point ``zone_figures(..., engine=...)``."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import dask_geopandas
 import geopandas as gpd
@@ -14,9 +17,8 @@ import shapely
 from geo import settings
 from geo.cli import main as cli_main
 from geo.layers import load_layers
-from geo.points import import_points, zone_context, zone_figures, zone_figures_dask
-from geo.points.arrow import hilbert_index
-from geo.points.dask_engine import _xy_frame, dask_client
+from geo.points import import_points, zone_context, zone_figures
+from geo.points.dask_engine import _xy_frame, dask_client, spatial_key
 
 N = 4000
 
@@ -51,22 +53,53 @@ def _same(a, b):
                                   pd.DataFrame(b.targets.drop(columns="geometry")))
 
 
-def test_dask_on_a_two_worker_local_cluster_equals_in_memory(context, points, tmp_path):
+def test_both_engines_through_one_entry_point_give_identical_figures(context, points, tmp_path):
     ctx, layers = context
-    memory = zone_figures(points, context=ctx, zones=layers, category="industry", chunk_rows=700)
+    memory = zone_figures(points, context=ctx, zones=layers, category="industry", engine="memory", chunk_rows=700)
+    assert memory.summary["engine"] == "memory"
     assert memory.zones.set_index("zone_id").loc["all-points", "points"] == N
     assert memory.zones["points"].iloc[:-1].sum() > N  # points fall in several layers at once
     ddf = dask_geopandas.from_geopandas(points, npartitions=5)
+    path = tmp_path / "pts.parquet"
+    points.to_parquet(path, row_group_size=900)
     with dask_client(n_workers=2, processes=False) as client:
         assert len(client.scheduler_info()["workers"]) == 2
-        on_dask = zone_figures_dask(ddf, context=ctx, zones=layers, category="industry", client=client)
-        # a GeoParquet path, read lazily and Hilbert-shuffled on the same cluster
-        path = tmp_path / "pts.parquet"
-        points.to_parquet(path)
-        from_path = zone_figures_dask(path, context=ctx, zones=layers, category="industry", client=client)
-    assert on_dask.summary["engine"] == "dask" and on_dask.summary["spatially_partitioned"]
-    _same(memory, on_dask)
-    _same(memory, from_path)
+        on_dask = zone_figures(ddf, context=ctx, zones=layers, category="industry", engine="dask", client=client)
+        # a GeoParquet path (one partition per row group), with and without the spatial shuffle
+        from_path = zone_figures(path, context=ctx, zones=layers, category="industry", engine="dask",
+                                 client=client, spatial_order=False)
+        shuffled = zone_figures(path, context=ctx, zones=layers, category="industry", engine="dask",
+                                client=client, spatial_order=True, npartitions=3)
+        # an in-memory frame handed to Dask
+        from_frame = zone_figures(points, context=ctx, zones=layers, category="industry", engine="dask",
+                                  client=client, npartitions=2)
+    assert on_dask.summary["engine"] == "dask" and on_dask.summary["partitions"] == 5
+    assert not from_path.summary["spatially_ordered"] and from_path.summary["partitions"] == 5  # 4000 / 900
+    assert shuffled.summary["spatially_ordered"] and shuffled.summary["partitions"] == 3
+    for other in (on_dask, from_path, shuffled, from_frame):
+        _same(memory, other)
+
+
+def test_a_dask_collection_goes_to_dask_by_default_and_bad_options_are_refused(context, points):
+    ctx, layers = context
+    ddf = dask_geopandas.from_geopandas(points, npartitions=2)
+    with pytest.raises(ValueError, match="memory engine takes no option client"):
+        zone_figures(points, context=ctx, zones=layers, client=object())
+    with pytest.raises(ValueError, match="unknown points engine 'spark'"):
+        zone_figures(points, context=ctx, zones=layers, engine="spark")
+    with pytest.raises(TypeError, match="use engine='dask'"):
+        zone_figures(ddf, context=ctx, zones=layers, engine="memory")
+    with dask_client(n_workers=1, processes=False) as client:
+        auto = zone_figures(ddf, context=ctx, zones=layers, client=client)
+    assert auto.summary["engine"] == "dask"
+    assert auto.zones["points"].tolist() == zone_figures(points, context=ctx, zones=layers).zones["points"].tolist()
+
+
+def test_importing_the_package_does_not_import_dask():
+    code = ("import sys, geo.points, geo.points.zones, geo.points.memory_engine; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed', 'dask_geopandas'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_imported_file_through_both_engines_and_the_cli(context, points, tmp_path):
@@ -82,7 +115,7 @@ def test_imported_file_through_both_engines_and_the_cli(context, points, tmp_pat
     # same counts as the frame the CSV came from (CSV text loses nothing at 8 decimals)
     assert memory.zones["points"].tolist() == direct.zones["points"].tolist()
     dask_result = zone_figures(dask_geopandas.read_parquet(summary.out, split_row_groups=True), context=ctx,
-                               zones=layers, category="industry")
+                               zones=layers, category="industry", engine="dask", processes=False)
     _same(memory, dask_result)
     out = tmp_path / "zones"
     # `--engine dask --scheduler ADDRESS`: any running scheduler (here an in-process one)
@@ -108,17 +141,17 @@ def test_cli_import_prints_where_rows_went(tmp_path, capsys):
     assert cli_main(["-q", "points", "import", str(bad), "--lon", "lng", "--lat", "lat"]) == 1
 
 
-def test_hilbert_index_orders_a_grid_along_one_unbroken_path():
-    n = 16
-    x, y = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n)))
-    d = hilbert_index(x / (n - 1), y / (n - 1), bounds=(0, 0, 1, 1), level=4)
-    assert sorted(d) == list(range(n * n))
-    order = np.argsort(d)
-    assert np.all(np.abs(np.diff(x[order])) + np.abs(np.diff(y[order])) == 1)
+def test_spatial_key_skips_unlocated_points_and_clamps_outside_ones():
+    x0, y0, x1, y1 = settings.STUDY_REGION_BOUNDS
+    key = spatial_key(np.array([np.nan, x0, x1, x1 + 5, 114.3]), np.array([30.5, y0, y0, y0 - 5, np.nan]))
+    assert key[0] == 0 and key[4] == 0  # unlocated
+    assert key[1] == 0  # the curve starts at the region's south-west corner
+    assert key[2] == key[3] > 0  # a point beyond the south-east corner is clamped onto it
+    assert key[2] == (1 << 32) - 1  # which ends the level-16 curve
 
 
 def test_hilbert_sorted_partitions_are_spatially_compact(points):
-    xy = _xy_frame(points, "industry").sort_values("hilbert")
+    xy = _xy_frame(points, "industry", True).sort_values("hilbert")
     core = xy[(xy["lon"] > 114.25) & (xy["lon"] < 114.55) & (xy["lat"] > 30.38) & (xy["lat"] < 30.62)]
 
     def box_area(df):

@@ -13,7 +13,7 @@ from geo import settings
 from geo.errors import CoordinateSystemError
 from geo.figures import FIGURE_COLUMNS, empty_figure_table
 from geo.points import firm_targets, zone_figures
-from geo.points.zones import ALL_ZONE_ID, distance_bin_edges, histogram_quantile
+from geo.points.core import ALL_ZONE_ID, distance_bin_edges, histogram_quantile
 
 TO_LONLAT = pyproj.Transformer.from_crs(settings.METRIC_CRS, settings.STORAGE_CRS, always_xy=True)
 # a spot in Hongshan, UTM 50N metres; everything below is laid out around it by hand
