@@ -124,7 +124,7 @@ NETWORK_ACCESS_MAX_M = 150.0
 #: (at least this share of it within 1 km of a street); the OSM graph is kept this far around it.
 SUPPLY_CIRCLE_FEATURE = ("citywide_corridors", "corridor-chegu")
 SUPPLY_CIRCLE_MINUTES = 60
-#: The figure-table row of the document's circle ("做优800平方公里'一小时供应链圈'").
+#: The figure-table row of the document's one-hour supply-chain circle (its area).
 SUPPLY_CIRCLE_FIGURE_ID = "wuhan_innovation_2026:chegu-one-hour-supply-chain-circle:land_area"
 SUPPLY_CIRCLE_CELL_M = 50.0
 SUPPLY_CIRCLE_MIN_COVER = 0.2

@@ -49,3 +49,15 @@ def test_a_malformed_catalogue_is_refused_naming_the_entry(tmp_path, mutate, mes
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CatalogueError, match=message):
         catalogue.load_catalogue(path)
+
+
+def test_map_legends_name_layers_by_their_catalogue_titles():
+    """maps/styles.yml does not name catalogued layers again: their legends read the catalogue."""
+    from geo.render.styles import load_styles
+
+    raw = yaml.safe_load(settings.map_style_file().read_text(encoding="utf-8"))
+    styles = load_styles()
+    for name, (zh, en) in catalogue.layer_titles().items():
+        assert "label_zh" not in (raw["layers"].get(name) or {}), name
+        if name in styles.layers:
+            assert (styles.layers[name].label_zh, styles.layers[name].label_en) == (zh, en)

@@ -152,16 +152,27 @@ def _layer_style(key: str, raw, path: Path) -> LayerStyle:
         colors = choropleth.get("colors") if isinstance(choropleth, dict) else None
         if not isinstance(colors, list) or len(colors) < 2:
             raise StyleError(f"layers.{key}.choropleth needs `colors`: a list of at least two colours", path=path)
+    if key in _catalogue_titles() and ("label_zh" in raw or "label_en" in raw):
+        raise StyleError(f"layers.{key}: a layer's name comes from layers/catalogue.yml (title_zh, title_en); "
+                         "remove label_zh/label_en here", path=path)
+    title_zh, title_en = _catalogue_titles().get(key, (key, key))
     return LayerStyle(
         key=key,
-        label_zh=str(raw.get("label_zh", key)),
-        label_en=str(raw.get("label_en", key)),
+        label_zh=str(raw.get("label_zh", title_zh)),
+        label_en=str(raw.get("label_en", title_en)),
         path_options=options,
         popup_fields=dict(raw.get("popup_fields") or {}),
         choropleth=dict(choropleth) if choropleth else None,
         group=str(raw.get("group", "other")),
         labels=_labels(key, raw.get("labels"), path),
     )
+
+
+def _catalogue_titles() -> dict[str, tuple[str, str]]:
+    """Layer name -> (title_zh, title_en) from the layer catalogue: the one place layers are named."""
+    from geo.catalogue import layer_titles
+
+    return layer_titles()
 
 
 def _labels(key: str, raw, path: Path) -> dict | None:

@@ -31,13 +31,12 @@ def test_project_style_file_defines_every_map_with_styled_layers():
 def test_style_options_become_leaflet_options(tmp_path):
     path = tmp_path / "styles.yml"
     path.write_text(yaml.safe_dump({
-        "layers": {"parks": {"label_zh": "园区", "label_en": "Park", "color": "#123456", "fill_opacity": 0.5,
-                             "dash_array": "4 2"}},
+        "layers": {"parks": {"color": "#123456", "fill_opacity": 0.5, "dash_array": "4 2"}},
         "maps": {"m": {"layers": ["parks", {"layer": "parks", "show": False, "filter": {"kind": ["x"]}}]}},
     }, allow_unicode=True), encoding="utf-8")
     styles = load_styles(path)
     assert styles.layers["parks"].path_options == {"color": "#123456", "fillOpacity": 0.5, "dashArray": "4 2"}
-    assert styles.layers["parks"].label == "园区 Park"
+    assert styles.layers["parks"].label == "产业园区 Innovation parks"  # the catalogue's title
     second = styles.maps["m"].layers[1]
     assert second.show is False and second.filter == {"kind": ["x"]}
 
@@ -46,6 +45,7 @@ def test_style_options_become_leaflet_options(tmp_path):
     ("doc", "message"),
     [
         ({"layers": {"a": {"colour": "red"}}, "maps": {}}, "unknown key"),
+        ({"layers": {"parks": {"label_zh": "园区"}}, "maps": {}}, "comes from layers/catalogue.yml"),
         ({"layers": {}, "maps": {"m": {"layers": ["nope"]}}}, "not defined"),
         ({"layers": {"a": {}}, "maps": {"m": {"layers": [{"layer": "a", "raster": "b"}]}}}, "exactly one"),
         ({"layers": {"a": {"choropleth": {"colors": ["#fff"]}}}, "maps": {}}, "at least two"),
