@@ -120,7 +120,13 @@ def zone_figures(figures: pd.DataFrame, zone: Zone, documents: Mapping[str, dict
 
 def zone_sheet(zone: Zone, *, ctx, figures: pd.DataFrame | None) -> Sheet:
     """The print sheet of one zone page."""
-    from geo.render.printing import MAX_FIGURES, cited_documents, shown_frames, source_lines, uncertainty_note
+    from geo.render.printing import (
+        MAX_FIGURES,
+        cited_documents,
+        shown_frames,
+        source_lines,
+        uncertainty_note,
+    )
 
     gdf = ctx.layers[zone.layer]
     spec = ctx.styles.maps[zone.map]

@@ -44,10 +44,12 @@ def find_chromium(binary: str | None = None) -> str:
     ChromiumMissingError
         One line saying how to install it.
     """
+    explicit = binary is not None
     binary = binary or settings.CHROMIUM
     if Path(binary).is_file():
         return str(binary)
-    for name in (binary, "chromium", "chromium-browser"):
+    # the configured default may live elsewhere on PATH; a path the caller gave is taken at its word
+    for name in (binary,) if explicit else (binary, "chromium", "chromium-browser"):
         found = shutil.which(name)
         if found:
             return found

@@ -29,7 +29,14 @@ from tqdm.auto import tqdm
 from geo import settings
 from geo.crs import to_storage
 from geo.errors import CorridorError, ExportError, StageReport
-from geo.io import atomic_path, read_layer, write_geojson, write_geopackage, write_geoparquet, write_json
+from geo.io import (
+    atomic_path,
+    read_layer,
+    write_geojson,
+    write_geopackage,
+    write_geoparquet,
+    write_json,
+)
 
 log = logging.getLogger("corridor")
 

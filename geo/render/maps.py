@@ -55,6 +55,7 @@ from geo.errors import (
     StageReport,
 )
 from geo.io import read_layer, write_text
+from geo.render import offline_basemap
 from geo.render.assets import inline_assets
 from geo.render.runtime import RUNTIME_CSS, RUNTIME_JS
 from geo.render.styles import (
@@ -707,6 +708,8 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: _Inputs, documents:
     tiles, notes = basemap_layers(styles.basemaps, env=env)
     for tile in tiles:
         tile.add_to(fmap)
+    # --- offline base map (geo.render.offline_basemap): shown beneath the overlays when tiles cannot load ---
+    offline_basemap.add_offline_basemap(fmap, inputs.layer)
 
     legend: list[dict] = []
     for entry in entries:

@@ -49,6 +49,8 @@ ROLE_LABELS = {
     "city": "城市 City", "district": "区界 District", "water": "湖泊 Lake", "river": "港渠 River/channel",
     "road": "主干道路 Arterial street",
 }
+#: Simplification of each role, as a multiple of :data:`geo.settings.OFFLINE_BASEMAP_SIMPLIFY_M`.
+ROLE_SIMPLIFY_FACTOR = {"city": 4.0}
 #: The colour of the map background while the offline base map is shown (land outside the cities).
 BACKGROUND = "#ebe7df"
 
@@ -182,15 +184,17 @@ def basemap_frame(layer: Callable[[str], gpd.GeoDataFrame] | Mapping[str, gpd.Ge
 
 
 def basemap_geojson(frame: gpd.GeoDataFrame, *, simplify_m: float | None = None,
-                    decimals: int = 5) -> dict:
+                    decimals: int = 4) -> dict:
     """The base map as a small GeoJSON FeatureCollection: simplified (metres, UTM 50N) and rounded."""
     if frame.crs is None:
         raise CorridorError("offline base map: features have no CRS")
     simplify_m = settings.OFFLINE_BASEMAP_SIMPLIFY_M if simplify_m is None else simplify_m
-    geoms = frame.geometry.to_crs(settings.METRIC_CRS)
-    if simplify_m > 0:
-        geoms = geoms.simplify(simplify_m, preserve_topology=True)
-    geoms = geoms.to_crs(settings.STORAGE_CRS)
+    metric = frame.geometry.to_crs(settings.METRIC_CRS)
+    if simplify_m > 0:  # the cities are only seen at regional zooms: coarser
+        factor = frame["role"].map(ROLE_SIMPLIFY_FACTOR).fillna(1.0).to_numpy()
+        metric = gpd.GeoSeries(shapely.simplify(metric.values, simplify_m * factor, preserve_topology=True),
+                               index=metric.index, crs=settings.METRIC_CRS)
+    geoms = metric.to_crs(settings.STORAGE_CRS)
     rounded = shapely.transform(geoms.values, lambda xy: np.round(xy, decimals))
     out = gpd.GeoDataFrame({"role": frame["role"].values, "name_zh": frame["name_zh"].values},
                            geometry=rounded, crs=settings.STORAGE_CRS)

@@ -35,7 +35,13 @@ import pandas as pd
 
 from geo import settings
 from geo.errors import ExportError
-from geo.render.offline_basemap import BASEMAP_JS, ROLE_LABELS, basemap_frame, basemap_geojson, basemap_options
+from geo.render.offline_basemap import (
+    BASEMAP_JS,
+    ROLE_LABELS,
+    basemap_frame,
+    basemap_geojson,
+    basemap_options,
+)
 
 #: Paper sizes, (short side, long side) in millimetres.
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
