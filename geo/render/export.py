@@ -315,6 +315,11 @@ def run_export(*, only: list[str] | None = None, formats=FORMATS, page=None, ext
     layers : dict of GeoDataFrame, optional
         The built layers (default :func:`geo.layers.load_layers`): exported as files, and read
         for legends, sources, extents and the offline base map.
+    map_names : list of str, optional
+        Maps to print and to put in the atlas (default: every map in the style file, less an
+        optional map that was never rendered).
+    chromium : str, optional
+        The Chromium binary (default :data:`geo.settings.CHROMIUM`).
 
     Returns
     -------
@@ -360,7 +365,7 @@ def run_export(*, only: list[str] | None = None, formats=FORMATS, page=None, ext
     if maps or atlas:
         _export_prints(report, maps=maps, map_formats=map_formats, atlas=atlas, page=page, basemap=basemap,
                        extent=extent, layers=layers, maps_dir=maps_dir, png_dir=png_dir, pdf_dir=pdf_dir,
-                       chromium=chromium, progress=progress)
+                       chromium=chromium, progress=progress, atlas_maps=map_names)
     for name, gdf in tqdm(layer_jobs.items(), desc="exporting layers", unit="layer", disable=not progress):
         try:
             for fmt, path in export_layer(gdf, name, out_dir=out_dir, formats=layer_formats).items():
@@ -377,7 +382,7 @@ def run_export(*, only: list[str] | None = None, formats=FORMATS, page=None, ext
 
 
 def _export_prints(report: ExportReport, *, maps, map_formats, atlas, page, basemap, extent, layers, maps_dir,
-                   png_dir, pdf_dir, chromium, progress) -> None:
+                   png_dir, pdf_dir, chromium, progress, atlas_maps=None) -> None:
     """PNG/PDF of the maps and the atlas, sharing one Chromium; a missing Chromium is one failure line."""
     from geo.render.chromium import ChromiumMissingError, find_chromium
 
@@ -397,6 +402,6 @@ def _export_prints(report: ExportReport, *, maps, map_formats, atlas, page, base
             from geo.render.atlas import export_atlas
 
             export_atlas(ctx=ctx, browser=browser, maps_dir=maps_dir, out=Path(pdf_dir) / "atlas.pdf",
-                         report=report, progress=progress)
+                         report=report, progress=progress, map_names=atlas_maps)
     finally:
         browser.close()
