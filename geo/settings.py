@@ -170,9 +170,8 @@ MAP_RASTER_MAX_PX = 700
 #: ``MAPS_DIR / "png"`` and ``MAPS_DIR / "export"`` (read through :func:`map_png_dir`, :func:`export_dir`).
 MAP_PNG_DIR: Path | None = None
 EXPORT_DIR: Path | None = None
-#: Headless Chromium used to render PNGs (Debian's `chromium`), and its page-load budget (ms).
+#: Headless Chromium that prints the exports (Debian's `chromium`), and its time-out per step (s).
 CHROMIUM = os.environ.get("CORRIDOR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_VIRTUAL_TIME_MS = 6000
 CHROMIUM_TIMEOUT_S = 90.0
 #: Print layouts (`corridor export --format png,pdf`, `--atlas`): default paper, orientation,
 #: resolution (dots per inch) and base map (``offline``: drawn from the toolkit's layers, no network;
