@@ -180,6 +180,8 @@ EXPORT_PAGE = "A4"
 EXPORT_ORIENTATION = "landscape"
 EXPORT_DPI = 150
 EXPORT_BASEMAP = "offline"
+#: Browser tabs printing atlas pages side by side (one renderer process each; 2 suits a 2-core machine).
+EXPORT_TABS = int(os.environ.get("CORRIDOR_EXPORT_TABS", 2))
 #: Seconds an export waits for basemap tiles (``--basemap tiles``) before printing what has loaded.
 EXPORT_TILE_WAIT_S = 15.0
 #: Where `corridor export` writes PDFs and the atlas when set; ``None`` means ``MAPS_DIR / "pdf"``

@@ -16,6 +16,7 @@ import io
 import logging
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,7 +168,7 @@ def cover_html(*, contents: list[dict], failed: dict[str, str], ctx) -> str:
     return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{ATLAS_TITLE_ZH}</title><style>
 @page {{ size: {w:.4f}in {h:.4f}in; margin: 0; }}
 html, body {{ margin: 0; padding: 0; width: {w:.4f}in; height: {h:.4f}in; overflow: hidden; background: #fff; }}
-body {{ font-family: {FONT_STACK}; color: #1a1a1a; }}
+body {{ font-family: {FONT_STACK}; color: #1a1a1a; font-synthesis: none; }}
 .page {{ box-sizing: border-box; width: {w:.4f}in; height: {h:.4f}in; padding: 0.45in 0.5in; display: flex; flex-direction: column; }}
 h1 {{ font-size: 30px; margin: 0; }} h2 {{ font-size: 17px; font-weight: 400; margin: 2px 0 10px; color: #333; }}
 .contents {{ flex: 1 1 auto; min-height: 0; overflow: hidden; column-count: {columns}; column-gap: 24px; }}
@@ -184,6 +185,40 @@ td.n {{ width: 22px; text-align: right; font-weight: 700; }} td.en {{ color: #44
 描绘要素按文献勾绘，位置为近似 Traced features are drawn from the documents and approximate (see each page's uncertainty note).
 <br>文献 Documents:<ul>{docs}</ul>{escape(ctx.stamp)}</div>
 </div></body></html>"""
+
+
+def split_jobs(jobs: list[tuple], workers: int) -> list[list[int]]:
+    """Job indexes per worker: runs of pages on the same map stay together (one page load each),
+    the runs dealt longest first to the least loaded worker."""
+    runs: list[list[int]] = []
+    for i, (_, map_name, _) in enumerate(jobs):
+        if runs and jobs[runs[-1][0]][1] == map_name:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    shares: list[list[int]] = [[] for _ in range(max(1, workers))]
+    for run in sorted(runs, key=len, reverse=True):
+        min(shares, key=len).extend(run)
+    return [sorted(s) for s in shares if s]
+
+
+def _print_page(printer, *, kind: str, map_name: str, zone: Zone | None, ctx, maps_dir: Path,
+                figures) -> tuple[dict, bytes]:
+    """Lay out and print one atlas page: its manifest row and its one-page PDF."""
+    from geo.render.export import _extent_json
+
+    if map_name not in ctx.styles.maps:
+        raise ExportError(f"no map {map_name!r} in {ctx.styles.path}")
+    sheet = ctx.map_sheet(map_name) if kind == "map" else zone_sheet(zone, ctx=ctx, figures=figures)
+    html_path = Path(maps_dir) / f"{map_name}.html"
+    if printer.current != html_path:
+        printer.open(html_path)
+    view = printer.layout(sheet)
+    meta = {"kind": kind, "map": map_name, "title_zh": sheet.title_zh, "title_en": sheet.title_en,
+            "extent": _extent_json(sheet.extent), "zoom": view["zoom"]}
+    if zone is not None:
+        meta.update(layer=zone.layer, id=zone.id, figures=len(sheet.figures) + sheet.figures_more)
+    return meta, printer.pdf()
 
 
 def export_atlas(*, ctx, browser, maps_dir: Path, out: Path, report, progress: bool = True,
@@ -208,7 +243,7 @@ def export_atlas(*, ctx, browser, maps_dir: Path, out: Path, report, progress: b
     """
     from pypdf import PdfReader, PdfWriter
 
-    from geo.render.export import _entry, _extent_json, write_bytes
+    from geo.render.export import _entry, write_bytes
     from geo.render.printing import PagePrinter, set_metadata
 
     maps_dir = Path(maps_dir)
@@ -224,34 +259,36 @@ def export_atlas(*, ctx, browser, maps_dir: Path, out: Path, report, progress: b
             figures = None
     jobs: list[tuple[str, str, object]] = [("map", n, None) for n in map_names]
     jobs += [("zone", z.map, z) for z in atlas_zones(ctx.layers)]
-    pages: list[tuple[dict, bytes]] = []
+    results: dict[int, tuple[dict, bytes]] = {}
     failed: dict[str, str] = {}
-    tab = browser.new_tab()
+    workers = max(1, min(int(settings.EXPORT_TABS), len(jobs)))
+    shares = split_jobs(jobs, workers)
+    bar = tqdm(total=len(jobs), desc="printing atlas", unit="page", disable=not progress)
+    tabs = [browser.new_tab() for _ in shares]
     try:
-        printer = PagePrinter(tab, page=ctx.page, basemap=ctx.basemap, basemap_data=ctx.basemap_data)
-        for kind, map_name, zone in tqdm(jobs, desc="printing atlas", unit="page", disable=not progress):
-            key = f"atlas:{map_name}" if kind == "map" else f"atlas:{zone.layer}:{zone.id}"
-            try:
-                if map_name not in ctx.styles.maps:
-                    raise ExportError(f"no map {map_name!r} in {ctx.styles.path}")
-                sheet = ctx.map_sheet(map_name) if kind == "map" else zone_sheet(zone, ctx=ctx, figures=figures)
-                html_path = maps_dir / f"{map_name}.html"
-                if printer.current != html_path:
-                    printer.open(html_path)
-                view = printer.layout(sheet)
-                meta = {"kind": kind, "map": map_name, "title_zh": sheet.title_zh, "title_en": sheet.title_en,
-                        "extent": _extent_json(sheet.extent), "zoom": view["zoom"]}
-                if zone is not None:
-                    meta.update(layer=zone.layer, id=zone.id, figures=len(sheet.figures) + sheet.figures_more)
-                pages.append((meta, printer.pdf()))
-            except (CorridorError, OSError, ValueError) as exc:
-                log.error("atlas page %s failed: %s", key, exc)
-                failed[key] = str(exc)
-                printer.current = None
-                if not browser.alive():
-                    browser.restart()
-                    tab = browser.new_tab()
-                    printer = PagePrinter(tab, page=ctx.page, basemap=ctx.basemap, basemap_data=ctx.basemap_data)
+        def work(tab, share):
+            printer = PagePrinter(tab, page=ctx.page, basemap=ctx.basemap, basemap_data=ctx.basemap_data)
+            for index in share:
+                kind, map_name, zone = jobs[index]
+                key = f"atlas:{map_name}" if kind == "map" else f"atlas:{zone.layer}:{zone.id}"
+                try:
+                    results[index] = _print_page(printer, kind=kind, map_name=map_name, zone=zone, ctx=ctx,
+                                                 maps_dir=maps_dir, figures=figures)
+                except (CorridorError, OSError, ValueError) as exc:
+                    log.error("atlas page %s failed: %s", key, exc)
+                    failed[key] = str(exc)
+                    printer.current = None
+                bar.update(1)
+
+        if workers == 1:
+            work(tabs[0], shares[0])
+        else:  # one tab (renderer process) per worker: pages print side by side on the cores
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for future in [pool.submit(work, tab, share) for tab, share in zip(tabs, shares, strict=True)]:
+                    future.result()
+        bar.close()
+        failed = {k: failed[k] for k in sorted(failed)}
+        pages = [results[i] for i in sorted(results)]
         if not pages:
             report.failed["atlas.pdf"] = "no page could be printed: " + "; ".join(failed.values())[:500]
             return None
@@ -260,14 +297,14 @@ def export_atlas(*, ctx, browser, maps_dir: Path, out: Path, report, progress: b
         with tempfile.TemporaryDirectory(prefix="corridor-atlas-") as tmp:
             cover = Path(tmp) / "cover.html"
             cover.write_text(cover_html(contents=contents, failed=failed, ctx=ctx), encoding="utf-8")
-            tab.navigate(cover)
-            tab.evaluate("document.fonts.ready.then(function () { return true; })")
+            tabs[0].navigate(cover)
+            tabs[0].evaluate("document.fonts.ready.then(function () { return true; })")
             w, h = ctx.page.size_in
-            cover_pdf = tab.print_pdf(width_in=w, height_in=h)
-            printer.current = None
+            cover_pdf = tabs[0].print_pdf(width_in=w, height_in=h)
     finally:
         if browser.alive():
-            browser.close_tab(tab)
+            for tab in tabs:
+                browser.close_tab(tab)
 
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(cover_pdf)), outline_item="封面 Cover")

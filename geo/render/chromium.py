@@ -70,13 +70,26 @@ class Tab:
         for domain in ("Page", "Runtime"):
             self.send(f"{domain}.enable")
 
+    def _recv(self) -> dict:
+        import websocket
+
+        try:
+            return json.loads(self.ws.recv())
+        except (websocket.WebSocketException, OSError) as exc:
+            raise ExportError(f"lost the connection to Chromium ({type(exc).__name__}: {exc})") from None
+
     def send(self, method: str, **params) -> dict:
         """Call a CDP method and return its result; CDP errors raise :class:`ExportError`."""
+        import websocket
+
         self._id += 1
         msg_id = self._id
-        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        try:
+            self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        except (websocket.WebSocketException, OSError) as exc:
+            raise ExportError(f"lost the connection to Chromium ({type(exc).__name__}: {exc})") from None
         while True:
-            msg = json.loads(self.ws.recv())
+            msg = self._recv()
             if msg.get("id") == msg_id:
                 if "error" in msg:
                     raise ExportError(f"Chromium {method}: {msg['error'].get('message', msg['error'])}")
@@ -90,7 +103,7 @@ class Tab:
             if event["method"] == method:
                 return event
         while time.monotonic() < deadline:
-            msg = json.loads(self.ws.recv())
+            msg = self._recv()
             if msg.get("method") == method:
                 return msg
             if "method" in msg:
@@ -196,7 +209,8 @@ class Chromium:
 
     def new_tab(self) -> Tab:
         """A fresh tab."""
-        target = self._browser_send("Target.createTarget", url="about:blank")["targetId"]
+        # a window of its own: a background tab gets no animation frames, and Leaflet draws on them
+        target = self._browser_send("Target.createTarget", url="about:blank", newWindow=True)["targetId"]
         tab = Tab(f"ws://127.0.0.1:{self.port}/devtools/page/{target}", timeout_s=self.timeout_s)
         tab.target_id = target
         self.tabs.append(tab)

@@ -40,7 +40,7 @@ log = logging.getLogger("corridor")
 #: Drawing order (bottom first) and style of each role; colours after OSM's standard style.
 ROLE_STYLES = {
     "city": {"color": "#b9b1a2", "weight": 1, "fillColor": "#f2efe9", "fillOpacity": 1.0},
-    "district": {"color": "#a79f90", "weight": 1, "dashArray": "4 3", "fillColor": "#f6f3ec", "fillOpacity": 1.0},
+    "district": {"color": "#b3aa99", "weight": 1, "fillColor": "#f6f3ec", "fillOpacity": 1.0},
     "water": {"color": "#7fb0c8", "weight": 1, "fillColor": "#aad3df", "fillOpacity": 1.0},
     "river": {"color": "#7fb0c8", "weight": 2.5},
     "road": {"color": "#c9bda4", "weight": 3, "opacity": 1.0},
@@ -112,7 +112,7 @@ window.corridorBasemap = window.corridorBasemap || (function () {
     }
     var styles = opts.styles || {};
     var layer = L.geoJSON(data, {
-      pane: PANE, interactive: false, renderer: L.svg({pane: PANE, padding: 0.5}),
+      pane: PANE, interactive: false, renderer: L.svg({pane: PANE, padding: 0.1}),
       style: function (f) { return L.extend({interactive: false}, styles[f.properties.role] || {}); }
     });
     map._corridorBasemap = {layer: layer, background: opts.background || "#ebe7df", shown: false,

@@ -364,9 +364,10 @@ html.cp-print, html.cp-print body { margin: 0 !important; padding: 0 !important;
   height: %(h).4fin !important; overflow: hidden !important; background: #fff !important; }
 html.cp-print body > *:not(.cp-page) { display: none !important; }
 html.cp-print * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+/* no synthetic bold: a CJK font without a bold face (WenQuanYi) would be embedded as Type 3 outlines */
 .cp-page { position: absolute; left: 0; top: 0; width: %(w).4fin; height: %(h).4fin; box-sizing: border-box;
   padding: 0.28in 0.3in 0.22in; display: flex; flex-direction: column; background: #fff; color: #1a1a1a;
-  font-family: %(font)s; overflow: hidden; }
+  font-family: %(font)s; overflow: hidden; font-synthesis: none; }
 .cp-head { display: flex; align-items: baseline; gap: 14px; border-bottom: 2px solid #1a1a1a; padding-bottom: 4px; }
 .cp-title-zh { font-size: 22px; font-weight: 700; }
 .cp-title-en { font-size: 14px; color: #333; }
@@ -468,6 +469,10 @@ window.corridorPrint = window.corridorPrint || (function () {
       map._corridorBasemap.auto = false;
       window.corridorBasemap.show(map);
     }
+    // Dashed lines print as one outline per dash; flat dash ends keep those outlines small.
+    map.eachLayer(function (l) {
+      if (l instanceof L.Path && l.options.dashArray && l.options.lineCap !== "butt") { l.setStyle({lineCap: "butt"}); }
+    });
     st.style = style;
     return true;
   }
@@ -540,9 +545,13 @@ window.corridorPrint = window.corridorPrint || (function () {
     (cfg.notes || []).forEach(function (n) { if (n) { el("div", "", foot, n); } });
     el("div", "cp-stamp", foot, cfg.stamp || "");
   }
+  // n animation frames (Leaflet draws on them), or a time-out should the page get none.
   function frames(n) {
     return new Promise(function (resolve) {
-      (function step(k) { if (k <= 0) { resolve(); } else { requestAnimationFrame(function () { step(k - 1); }); } })(n);
+      var done = false;
+      function finish() { if (!done) { done = true; resolve(); } }
+      setTimeout(finish, 250 * n);
+      (function step(k) { if (k <= 0) { finish(); } else { requestAnimationFrame(function () { step(k - 1); }); } })(n);
     });
   }
   function tilesSettled(timeoutMs) {
