@@ -454,6 +454,12 @@ window.corridorPrint = window.corridorPrint || (function () {
     north.innerHTML = '<svg width="20" height="26" viewBox="0 0 20 26" aria-hidden="true">' +
       '<polygon points="10,0 19,24 10,18" fill="#1a1a1a"/><polygon points="10,0 1,24 10,18" fill="#fff" ' +
       'stroke="#1a1a1a" stroke-width="1"/></svg><div>N 北</div>';
+    // The mini-map drives the main map when it moves: take it off the map, not only out of sight.
+    for (var key in window) {
+      try {
+        if (L.Control.MiniMap && window[key] instanceof L.Control.MiniMap) { window[key].remove(); }
+      } catch (e) { /* globals that cannot be read */ }
+    }
     var scale = L.control.scale({imperial: false, maxWidth: 170, position: "bottomleft"}).addTo(map);
     scale.getContainer().classList.add("cp-scale");
     map.options.zoomSnap = 0;
@@ -554,6 +560,15 @@ window.corridorPrint = window.corridorPrint || (function () {
       (function step(k) { if (k <= 0) { finish(); } else { requestAnimationFrame(function () { step(k - 1); }); } })(n);
     });
   }
+  // Resolves once a zoom animation started by the page's own fitBounds has ended (at most 3 s).
+  function idle(map) {
+    var start = Date.now();
+    return new Promise(function (resolve) {
+      (function poll() {
+        if (!map._animatingZoom || Date.now() - start > 3000) { resolve(); } else { setTimeout(poll, 30); }
+      })();
+    });
+  }
   function tilesSettled(timeoutMs) {
     var map = st.map, start = Date.now();
     return new Promise(function (resolve) {
@@ -572,8 +587,9 @@ window.corridorPrint = window.corridorPrint || (function () {
     fillSide(cfg);
     fillFoot(cfg);
     if (st.highlight) { map.removeLayer(st.highlight); st.highlight = null; }
-    return frames(2).then(function () {
+    return idle(map).then(function () { return frames(2); }).then(function () {
       map.stop();
+      map._zoomAnimated = false;  // no zoom animation can end after (and undo) the fit below
       map.invalidateSize({animate: false, pan: false});
       var b = cfg.bounds;
       var target = b ? L.latLngBounds([b[1], b[0]], [b[3], b[2]]) : (st.home || map.getBounds());
@@ -583,6 +599,7 @@ window.corridorPrint = window.corridorPrint || (function () {
       } else {
         map.fitBounds(target, {animate: false, padding: [18, 18], maxZoom: 17});
       }
+      st.fit = {target: target, zoom: map.getZoom(), point: target.getNorth() - target.getSouth() < 1e-6};
       if (cfg.highlight) {
         st.highlight = L.geoJSON(cfg.highlight, {interactive: false, style: function () {
           return {color: "#000", weight: 3, opacity: 0.9, dashArray: "6 3", fill: false, interactive: false};
@@ -597,6 +614,12 @@ window.corridorPrint = window.corridorPrint || (function () {
     return fonts.then(function () {
       return cfg.basemap === "tiles" ? tilesSettled(cfg.tileWaitMs || 15000) : null;
     }).then(function () { return frames(3); }).then(function () {
+      // a plugin that moved the map after the fit (a mini-map, say) is overruled: fit again
+      if (st.fit && !st.fit.point && Math.abs(map.getZoom() - st.fit.zoom) > 0.001) {
+        map.fitBounds(st.fit.target, {animate: false, padding: [18, 18], maxZoom: 17});
+        return frames(2);
+      }
+    }).then(function () {
       var z = map.getZoom(), c = map.getCenter();
       return {zoom: Math.round(z * 1000) / 1000, center: [Math.round(c.lng * 1e6) / 1e6, Math.round(c.lat * 1e6) / 1e6],
               basemapShown: !!(map._corridorBasemap && map._corridorBasemap.shown),
