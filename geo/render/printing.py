@@ -539,7 +539,10 @@ window.corridorPrint = window.corridorPrint || (function () {
     var foot = st.nodes.foot;
     foot.textContent = "";
     var sources = (cfg.sources || []).slice();
-    if (cfg.basemap === "tiles") {
+    var offline = !!(st.map._corridorBasemap && st.map._corridorBasemap.shown);
+    if (cfg.basemap === "tiles" && offline) {
+      sources.push("底图 Base map: tiles could not load; offline base map drawn from the toolkit's own layers");
+    } else if (cfg.basemap === "tiles") {
       tileLayers(st.map).forEach(function (l) {
         var tmp = document.createElement("div");
         tmp.innerHTML = l.getAttribution ? (l.getAttribution() || "") : "";
@@ -620,6 +623,7 @@ window.corridorPrint = window.corridorPrint || (function () {
         return frames(2);
       }
     }).then(function () {
+      if (cfg.basemap === "tiles") { fillFoot(cfg); }  // tiles loaded, or the offline base map stood in
       var z = map.getZoom(), c = map.getCenter();
       return {zoom: Math.round(z * 1000) / 1000, center: [Math.round(c.lng * 1e6) / 1e6, Math.round(c.lat * 1e6) / 1e6],
               basemapShown: !!(map._corridorBasemap && map._corridorBasemap.shown),
