@@ -381,6 +381,20 @@ def run_export(*, only: list[str] | None = None, formats=FORMATS, page=None, ext
     return report
 
 
+def has_cjk_font() -> bool:
+    """Whether fontconfig knows a font covering Chinese (True when it cannot be asked)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("fc-list"):
+        return True
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return bool(out.strip())
+
+
 def _export_prints(report: ExportReport, *, maps, map_formats, atlas, page, basemap, extent, layers, maps_dir,
                    png_dir, pdf_dir, chromium, progress, atlas_maps=None) -> None:
     """PNG/PDF of the maps and the atlas, sharing one Chromium; a missing Chromium is one failure line."""
@@ -392,6 +406,9 @@ def _export_prints(report: ExportReport, *, maps, map_formats, atlas, page, base
         log.error("%s", exc)
         report.failed["chromium"] = str(exc)
         return
+    if not has_cjk_font():
+        log.warning("no Chinese (CJK) font is installed: Chinese text would print as boxes; "
+                    "run `make browser` or `apt-get install fonts-wqy-microhei`")
     ctx = PrintContext.create(layers=layers, page=page, basemap=basemap)
     browser = Browser(chromium, offline=basemap == "offline")
     try:
