@@ -1,10 +1,7 @@
 """Rendering: interactive Folium maps (:mod:`geo.render.maps`) and batch exports (:mod:`geo.render.export`).
 
 Styles come from ``maps/styles.yml`` (:mod:`geo.render.styles`); Leaflet and its plugins
-are inlined from installed packages (:mod:`geo.render.assets`).  Exports print each map
-through its print layout (:mod:`geo.render.printing`) in one headless Chromium driven over
-CDP (:mod:`geo.render.chromium`), on an offline base map (:mod:`geo.render.offline_basemap`),
-and gather them in an atlas (:mod:`geo.render.atlas`).
+are inlined from installed packages (:mod:`geo.render.assets`).
 """
 
 from geo.render.maps import RenderReport, build_map, map_names, render_maps
