@@ -103,3 +103,16 @@ def test_atlas_in_the_manifest_with_its_contents(atlas, fixture_layers):
     b = park["extent"]["bounds"]
     assert b[0] < west and b[1] < south and b[2] > east and b[3] > north  # the zone with a margin
     assert park["map"] == settings.ATLAS_ZONE_MAPS["parks"]
+
+
+def test_pages_on_one_map_stay_with_one_worker_and_the_work_is_balanced():
+    from geo.render.atlas import split_jobs
+
+    jobs = [("map", "a", None), ("map", "b", None)] + [("zone", "b", i) for i in range(3)] + \
+        [("zone", "c", i) for i in range(4)] + [("zone", "a", 0)]
+    shares = split_jobs(jobs, 2)
+    assert sorted(i for s in shares for i in s) == list(range(len(jobs)))  # every page once
+    for run in ([1, 2, 3, 4], [5, 6, 7, 8]):  # consecutive pages on one map: one page load, one worker
+        assert sum(set(run) <= set(s) for s in shares) == 1
+    assert sorted(len(s) for s in shares) == [5, 5]
+    assert split_jobs(jobs, 1) == [list(range(len(jobs)))]
