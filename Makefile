@@ -27,13 +27,15 @@ layers: $(STAMP)
 analyse: $(STAMP)
 	$(BIN)/corridor analyse
 
-export: $(STAMP)
+## Print exports need headless Chromium and a CJK font (installed by `make browser` where missing).
+export: $(STAMP) browser
 	$(BIN)/corridor export
 
 ## The whole test suite (installs headless Chromium from Debian where missing, for map tests).
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
+## Debian's chromium and a CJK font (fonts-wqy-microhei, else fonts-noto-cjk), for map tests and exports.
 browser:
 	@bash scripts/ensure_chromium.sh
 

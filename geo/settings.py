@@ -258,10 +258,35 @@ MAP_RASTER_MAX_PX = 700
 #: ``MAPS_DIR / "png"`` and ``MAPS_DIR / "export"`` (read through :func:`map_png_dir`, :func:`export_dir`).
 MAP_PNG_DIR: Path | None = None
 EXPORT_DIR: Path | None = None
-#: Headless Chromium used to render PNGs (Debian's `chromium`), and its page-load budget (ms).
+#: Headless Chromium that prints the exports (Debian's `chromium`), and its time-out per step (s).
 CHROMIUM = os.environ.get("CORRIDOR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_VIRTUAL_TIME_MS = 6000
 CHROMIUM_TIMEOUT_S = 90.0
+#: Print layouts (`corridor export --format png,pdf`, `--atlas`): default paper, orientation,
+#: resolution (dots per inch) and base map (``offline``: drawn from the toolkit's layers, no network;
+#: ``tiles``: the map's tile basemap, with its attribution, falling back to offline ones).
+EXPORT_PAGE = "A4"
+EXPORT_ORIENTATION = "landscape"
+EXPORT_DPI = 150
+EXPORT_BASEMAP = "offline"
+#: Browser tabs printing atlas pages side by side (one renderer process each; 2 suits a 2-core machine).
+EXPORT_TABS = int(os.environ.get("CORRIDOR_EXPORT_TABS", 2))
+#: Seconds an export waits for basemap tiles (``--basemap tiles``) before printing what has loaded.
+EXPORT_TILE_WAIT_S = 15.0
+#: Where `corridor export` writes PDFs and the atlas when set; ``None`` means ``MAPS_DIR / "pdf"``
+#: (read through :func:`map_pdf_dir`).
+MAP_PDF_DIR: Path | None = None
+#: Offline base map: features of these layers drawn as water ({layer: {column: [values]}}), and the
+#: simplification tolerance (m) of the whole base map.  East Lake and South Lake are not in any layer.
+OFFLINE_BASEMAP_WATER = {
+    "citywide_areas": {"kind": ["lake"]},
+    "corridor_ecology": {"id": ["eco-liangzi-lake", "eco-daye-lake"]},
+}
+OFFLINE_BASEMAP_SIMPLIFY_M = 20.0
+#: Atlas zone pages: layer -> feature ids (``None``: every feature), in page order, and the map each
+#: layer's zones are drawn on (zoomed to the zone).
+ATLAS_ZONES = {"zhigu": ("zhigu",), "silicon_lanes": None, "parks": None, "innovation_belts": None}
+ATLAS_ZONE_MAPS = {"zhigu": "zhigu", "silicon_lanes": "silicon_lanes", "parks": "overview",
+                   "innovation_belts": "overview"}
 
 # --- firm and point data (geo.points) -----------------------------------------------
 #: Where `corridor points zones` writes its tables when set; ``None`` means ``BUILD_DIR / "points"``.
@@ -363,6 +388,11 @@ def map_style_file() -> Path:
 def map_png_dir() -> Path:
     """Where ``corridor export`` writes PNGs: ``MAP_PNG_DIR`` or ``MAPS_DIR / "png"``."""
     return Path(MAP_PNG_DIR) if MAP_PNG_DIR is not None else Path(MAPS_DIR) / "png"
+
+
+def map_pdf_dir() -> Path:
+    """Where ``corridor export`` writes PDFs and the atlas: ``MAP_PDF_DIR`` or ``MAPS_DIR / "pdf"``."""
+    return Path(MAP_PDF_DIR) if MAP_PDF_DIR is not None else Path(MAPS_DIR) / "pdf"
 
 
 def export_dir() -> Path:

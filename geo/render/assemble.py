@@ -28,7 +28,7 @@ from geo import settings, units
 from geo.crs import to_storage
 from geo.errors import AnalysisMissingError, CorridorError, PointsMissingError, StageReport
 from geo.io import write_text
-from geo.render import pages
+from geo.render import offline_basemap, pages
 from geo.render.assets import inline_assets
 from geo.render.basemaps import basemap_layers, missing_keys
 from geo.render.dashboard import dashboard_data
@@ -286,6 +286,8 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: Inputs, documents: 
     tiles, _ = basemap_layers(styles.basemaps, env=env)
     for tile in tiles:
         tile.add_to(fmap)
+    # the offline base map (districts, water, main roads) beneath the overlays, shown when tiles cannot load
+    offline_basemap.add_offline_basemap(fmap, inputs.layer)
 
     titles = {k: s.label for k, s in layer_styles.items()}
     legend: list[dict] = []

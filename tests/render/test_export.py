@@ -1,34 +1,64 @@
-"""`corridor export`: PNGs in headless Chromium, layers in three formats, failures reported."""
+"""`corridor export`: options, layers in three formats, the manifest, failures reported.
+
+The print layouts themselves (PNG/PDF in headless Chromium) are tested in test_print.py, the atlas
+in test_atlas.py.
+"""
 
 from __future__ import annotations
 
-import struct
+import hashlib
+import json
 
 import geopandas as gpd
 import pytest
 import shapely
 
 from geo import cli, settings
-from geo.render.export import ExportError, parse_formats, parse_size, run_export
-from tests.render.cdp import BLOCKED_NETWORK_FLAGS, find_chromium
+from geo.render.export import ExportError, parse_formats, run_export, write_manifest
+from geo.render.printing import PageSetup, parse_bbox, resolve_extent
 from tests.render.conftest import FIXTURE_ANALYSIS, read_fixture_layers
 
 
-def _png_size(path) -> tuple[int, int]:
-    head = path.read_bytes()[:24]
-    assert head[:8] == b"\x89PNG\r\n\x1a\n"
-    return struct.unpack(">II", head[16:24])
-
-
-def test_parse_size_and_formats():
-    assert parse_size("1600x1000") == (1600, 1000)
-    assert parse_formats("png, GPKG") == ("png", "gpkg")
-    assert parse_formats(None) == ("png", "gpkg", "geojson", "parquet")
-    for bad in ("1600", "axb", "10x10"):
-        with pytest.raises(ExportError):
-            parse_size(bad)
+def test_parse_formats_and_page_sizes():
+    assert parse_formats("png, GPKG,pdf") == ("png", "gpkg", "pdf")
+    assert parse_formats(None) == ("png", "pdf", "gpkg", "geojson", "parquet")
     with pytest.raises(ExportError, match="shp"):
         parse_formats("png,shp")
+    # page inches x dpi: A4 is 210 x 297 mm, A3 297 x 420 mm, 25.4 mm to the inch
+    assert PageSetup("A4", "landscape", 150).pixels == (round(297 / 25.4 * 150), round(210 / 25.4 * 150))
+    assert PageSetup("A4", "landscape", 150).pixels == (1754, 1240)
+    assert PageSetup("A3", "portrait", 300).pixels == (round(297 / 25.4 * 300), round(420 / 25.4 * 300))
+    for bad in ({"page": "A5"}, {"orientation": "sideways"}, {"dpi": 10}):
+        with pytest.raises(ExportError):
+            PageSetup(**bad)
+
+
+def test_extent_is_a_box_or_a_feature_id_of_the_layers(fixture_layers):
+    assert parse_bbox("114.3, 30.4,114.5,30.6") == (114.3, 30.4, 114.5, 30.6)
+    assert parse_bbox("zhigu") is None
+    with pytest.raises(ExportError, match="minlon"):
+        parse_bbox("114.5,30.4,114.3,30.6")  # west east swapped
+    extent = resolve_extent("zhigu", fixture_layers)
+    zhigu = fixture_layers["zhigu"]
+    expected = zhigu[zhigu["id"] == "zhigu"].to_crs(4326).geometry.iloc[0].bounds
+    assert extent.bounds == pytest.approx(expected, abs=1e-9)
+    park = fixture_layers["parks"].to_crs(4326).geometry.iloc[0].bounds
+    assert resolve_extent("park-a", fixture_layers).bounds == pytest.approx(park, abs=1e-9)
+    with pytest.raises(ExportError, match="did you mean park-a"):
+        resolve_extent("park-b", fixture_layers)
+
+
+def test_manifest_keeps_earlier_rows_whose_files_exist(tmp_path):
+    (tmp_path / "png").mkdir()
+    a, b = tmp_path / "png" / "a.png", tmp_path / "png" / "b.png"
+    a.write_bytes(b"one")
+    b.write_bytes(b"two")
+    manifest = tmp_path / "exports.json"
+    write_manifest([{"path": a, "map": "a", "sha256": "x"}, {"path": b, "map": "b", "sha256": "y"}], manifest)
+    b.unlink()
+    write_manifest([{"path": a, "map": "a", "sha256": "z"}], manifest)
+    rows = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    assert rows == [{"file": "png/a.png", "map": "a", "sha256": "z"}]
 
 
 def test_layers_export_in_every_format_and_read_back(tmp_path, fixture_layers):
@@ -36,6 +66,11 @@ def test_layers_export_in_every_format_and_read_back(tmp_path, fixture_layers):
     report = run_export(formats=("gpkg", "geojson", "parquet"), out_dir=tmp_path, layers=layers, progress=False)
     assert report.ok
     assert len(report.written) == 9
+    assert report.manifest == tmp_path / "exports.json"
+    rows = {r["file"]: r for r in json.loads(report.manifest.read_text(encoding="utf-8"))["files"]}
+    assert set(rows) == {p.name for p in report.written.values()}
+    for path in report.written.values():
+        assert rows[path.name]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     for name, gdf in layers.items():
         for fmt in ("gpkg", "geojson", "parquet"):
             path = tmp_path / f"{name}.{fmt}"
@@ -53,18 +88,26 @@ def test_only_selects_and_unknown_names_are_an_error(tmp_path, fixture_layers):
         run_export(only=["nope"], formats=("geojson",), out_dir=tmp_path, layers=fixture_layers, progress=False)
 
 
-@pytest.mark.browser
-def test_png_per_map_and_a_failed_map_does_not_stop_the_others(tmp_path, rendered):
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip("headless Chromium is not installed (run scripts/ensure_chromium.sh)")
-    maps_dir = rendered.written["overview"].parent
-    report = run_export(formats=("png",), size=(800, 600), maps_dir=maps_dir, png_dir=tmp_path,
-                        map_names=["missing_map", "zhigu"], chromium=chromium, progress=False,
-                        extra_chromium_args=BLOCKED_NETWORK_FLAGS)
-    assert list(report.failed) == ["missing_map.png"]
-    assert "corridor maps" in report.failed["missing_map.png"]
-    assert _png_size(report.written["zhigu.png"]) == (800, 600)
+def test_missing_chromium_is_one_line_saying_how_to_install_it(tmp_path, fixture_layers):
+    report = run_export(formats=("png", "pdf", "geojson"), only=["zhigu", "sites"], maps_dir=tmp_path,
+                        png_dir=tmp_path / "png", pdf_dir=tmp_path / "pdf", out_dir=tmp_path / "export",
+                        layers=fixture_layers, map_names=["zhigu"], chromium=str(tmp_path / "no-chromium"),
+                        progress=False)
+    assert list(report.failed) == ["chromium"]
+    message = report.failed["chromium"]
+    assert "\n" not in message and "make browser" in message and "apt-get install chromium" in message
+    assert sorted(report.written) == ["sites.geojson", "zhigu.geojson"]  # the layers still export
+    assert not (tmp_path / "png").exists() and not (tmp_path / "pdf").exists()
+
+
+def test_cli_validates_print_options(capsys):
+    for argv, what in ((["export", "--dpi", "abc"], "dots per inch"), (["export", "--dpi", "5"], "50..600"),
+                       (["export", "--page", "A5"], "A4 or A3"), (["export", "--extent", "114.5,30,114.3"], "feature id"),
+                       (["export", "--format", "png,tif"], "tif"), (["export", "--orientation", "up"], "invalid choice")):
+        with pytest.raises(SystemExit) as exc:
+            cli.main(argv)
+        assert exc.value.code == 2
+        assert what in capsys.readouterr().err, argv
 
 
 def test_cli_maps_and_export(tmp_path, monkeypatch, capsys):
@@ -87,7 +130,9 @@ def test_cli_maps_and_export(tmp_path, monkeypatch, capsys):
     assert code == 0 and (tmp_path / "export" / "sites.geojson").exists()
     code = cli.main(["-q", "export", "--format", "png", "--only", "overview", "--maps", str(tmp_path / "nomaps"),
                      "--png-out", str(tmp_path / "png")])
-    assert code == 1 and "FAILED overview.png" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAILED overview.png" in out or "FAILED chromium" in out  # no map page, or no browser at all
 
 
 def test_cli_maps_without_points_output_skips_firms_and_exits_0(tmp_path, monkeypatch, capsys, caplog):
@@ -113,6 +158,7 @@ def test_cli_maps_without_points_output_skips_firms_and_exits_0(tmp_path, monkey
     # and `corridor export` does not ask for the firms PNG that was never rendered
     from geo.render.export import run_export
 
-    monkeypatch.setattr("geo.render.export.screenshot_map", lambda html, png, **kw: png)
+    asked = []
+    monkeypatch.setattr("geo.render.export._export_prints", lambda report, *, maps, **kw: asked.extend(maps))
     report = run_export(formats=("png",), maps_dir=out_dir, png_dir=tmp_path / "png", progress=False)
-    assert report.ok and "firms.png" not in report.written and "overview.png" in report.written
+    assert report.ok and "firms" not in asked and "overview" in asked
