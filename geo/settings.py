@@ -49,6 +49,8 @@ CRS_SHIFT_NEAR_M = 40.0
 #: A source is flagged when moving it back from GCJ-02/BD-09 raises the share of its vertices
 #: meeting other layers by this much (and to 1.5 times what it was).
 CRS_SHIFT_MIN_GAIN = 0.1
+#: ... and at least this many more vertices must meet them (few-point files are not judged on chance).
+CRS_SHIFT_MIN_GAINED_VERTICES = 15
 #: Metric CRS for areas, lengths and distances: UTM zone 50N covers Wuhan and the corridor.
 METRIC_CRS = "EPSG:32650"
 

@@ -56,7 +56,8 @@ def test_a_gcj02_anchor_is_converted_when_read(tmp_path):
 def test_audit_fails_a_feature_that_claims_more_accuracy_than_it_has(real_layers):
     """Shrink a feature's stated uncertainty below its measured offset: the audit must fail it."""
     r = audit(ANCHORS, real_layers)
-    worst = r[r["relation"].str.startswith("within_m")].sort_values("measured_m").iloc[-1]
+    r = r.assign(beyond_tolerance=r["measured_m"] - r["tolerance_m"])
+    worst = r[r["relation"].str.startswith("within_m")].sort_values("beyond_tolerance").iloc[-1]
     fid = worst["feature_ids"].split("|")[0]
     layers = {n: g.assign(uncertainty_m=np.where(g["id"] == fid, 1.0, g["uncertainty_m"])) for n, g in real_layers.items()}
     r2 = audit(ANCHORS, layers).set_index(["anchor", "relation"])

@@ -166,7 +166,7 @@ def test_issue_places_are_mapped(real_registry):
     frame = real_registry.places_frame()
     for name in ("东湖高新区", "车谷产业创新大走廊", "滨江数创走廊", "环华科大创新发展带", "环三角湖", "环大军山",
                  "阿里巴巴华中总部", "青菱科技生态新城", "野芷湖", "东杨港", "南湖幸福湾公园", "九峰山实验室",
-                 "东湖科学城国际社区", "中南路街道", "水果湖街道", "珞珈山街道", "武珞路"):
+                 "中南路街道", "水果湖街道", "珞珈山街道", "武珞路", "环理工大创新街区", "武汉经开区", "科技小路"):
         rows = frame[frame["name_zh"] == name]
         assert not rows.empty and (rows["status"] == "mapped").all(), name
 
@@ -232,3 +232,14 @@ def test_no_gcj02_shift_on_alibaba_hq(built_layers):
     hq = sites.loc["site-alibaba-central-china-hq"].geometry
     assert roads.loc["road-youyi-dadao"].geometry.distance(hq) < 150
     assert isinstance(hq, Point)
+
+
+def test_within_is_only_for_places_located_by_containment_and_says_why(real_registry):
+    """A place mapped only 'within' a containing feature is never counted as mapped, and its entry says
+    why no feature of its own exists."""
+    within = [e for e in real_registry.places if (e.get("mapped") or {}).get("within")]
+    assert within, "the registry has places the text locates by containment alone"
+    for e in within:
+        assert e.get("note"), e["name_zh"]
+    frame = real_registry.places_frame()
+    assert set(frame.loc[frame["within"], "status"]) == {"within"}

@@ -350,11 +350,13 @@ def build_map(spec: MapSpec, *, styles: StyleConfig, inputs: Inputs, documents: 
     }
     if spec.dashboard and dashboard_table is not None:
         from geo.analysis import land
+        from geo.figures import load_assumptions
 
         cfg = land.load_config()
         config["dashboard"] = {
             **dashboard_data(
-                dashboard_table, feature_ids=dashboard_ids, config=cfg, documents=documents,
+                dashboard_table, feature_ids=dashboard_ids, config=cfg, assumptions=load_assumptions(),
+                documents=documents,
                 targets_csv=inputs.analysis_csv("land_targets"), titles=titles),
             "layer": dashboard_key,
             "colors": list((layer_styles[next(e.style for e in entries if e.uid == dashboard_key)].choropleth

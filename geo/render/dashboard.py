@@ -32,35 +32,43 @@ def land_columns(table: pd.DataFrame) -> dict[str, str]:
     return {m.group(1): c for c in table.columns if (m := _LAND.match(c))}
 
 
-def _targets(table: pd.DataFrame, targets_csv: pd.DataFrame | None, documents: dict) -> dict[str, list[dict]]:
+def _targets(table: pd.DataFrame, targets_csv: pd.DataFrame | None, documents: dict, *,
+             scenario: str) -> dict[str, list[dict]]:
+    """Each zone's documented floor-space and land figures from ``csv/land_targets.csv`` (one row per
+    figure, the default scenario), with what the page needs to redo the comparison.
+
+    Floor space: target (or planned addition) in m², the existing stock the comparison adds to the new
+    capacity (0 where unknown; a planned addition is compared with new capacity alone). Land: the land
+    it is compared with, as computed (OSM industrial land), or None where unknown; sliders do not
+    change land.
+    """
     out: dict[str, list[dict]] = {}
-    if targets_csv is not None and {"zone_id", "target_m2"} <= set(targets_csv.columns):
-        rows = targets_csv.drop_duplicates([c for c in ("zone_id", "figure") if c in targets_csv.columns])
-        for r in rows.to_dict("records"):
-            if not is_number(r.get("target_m2")):
-                continue
-            fig = {"name": r.get("figure"), "horizon": None if is_missing(r.get("horizon")) else r.get("horizon")}
-            out.setdefault(str(r["zone_id"]), []).append({
-                "figure": "" if is_missing(r.get("figure")) else str(r["figure"]),
-                "kind": "floor_area" if is_missing(r.get("kind")) else str(r["kind"]),
-                "horizon": horizon_text(fig) or ("" if is_missing(r.get("horizon")) else str(r["horizon"])),
-                "target_m2": float(r["target_m2"]),
-                "text": "" if is_missing(r.get("target_text")) else str(r["target_text"]),
-                "document": document_title(str(r.get("target_ref") or ""), documents) or "",
-            })
-    elif "target_m2" in table.columns:
-        for r in table.to_dict("records"):
-            if is_number(r.get("target_m2")):
-                fig = {"name": r.get("target_figure")}
-                out.setdefault(str(r["id"]), []).append({
-                    "figure": "" if is_missing(r.get("target_figure")) else str(r["target_figure"]),
-                    "kind": "floor_area", "horizon": horizon_text(fig), "target_m2": float(r["target_m2"]),
-                    "text": "", "document": document_title(str(r.get("target_ref") or ""), documents) or ""})
+    if targets_csv is None or not {"zone_id", "figure_m2", "quantity"} <= set(targets_csv.columns):
+        return out
+    rows = targets_csv[targets_csv["scenario"].isin([scenario, "land"])] if "scenario" in targets_csv else targets_csv
+    for r in rows.drop_duplicates("figure_id").to_dict("records"):
+        if not is_number(r.get("figure_m2")) or r.get("quantity") not in ("floor_area", "land_area"):
+            continue
+        fig = {"horizon": None if is_missing(r.get("horizon")) else r.get("horizon"),
+               "year_from": r.get("year_from"), "year_to": r.get("year_to")}
+        floor = r["quantity"] == "floor_area"
+        stock = r.get("stock_m2") if floor and r.get("status") == "target" else None
+        supply = r.get("supply_central_m2")
+        out.setdefault(str(r["zone_id"]), []).append({
+            "figure": str(r["figure_id"]), "kind": "floor_area" if floor else "land",
+            "status": "" if is_missing(r.get("status")) else str(r["status"]),
+            "horizon": horizon_text(fig), "target_m2": float(r["figure_m2"]),
+            "stock_m2": float(stock) if is_number(stock) else 0.0,
+            "supply_m2": None if floor or not is_number(supply) else float(supply),
+            "supply_note": "" if is_missing(r.get("supply_basis")) else str(r["supply_basis"]),
+            "text": "" if is_missing(r.get("figure_original")) else str(r["figure_original"]),
+            "document": document_title(str(r.get("document") or ""), documents) or "",
+        })
     return out
 
 
-def dashboard_data(table: pd.DataFrame, *, feature_ids: list[str], config: dict, documents: dict,
-                   targets_csv: pd.DataFrame | None = None, titles: dict | None = None) -> dict:
+def dashboard_data(table: pd.DataFrame, *, feature_ids: list[str], config: dict, assumptions: pd.DataFrame,
+                   documents: dict, targets_csv: pd.DataFrame | None = None, titles: dict | None = None) -> dict:
     """Everything the land-supply page needs to redo the capacity arithmetic and draw its chart.
 
     Parameters
@@ -70,16 +78,21 @@ def dashboard_data(table: pd.DataFrame, *, feature_ids: list[str], config: dict,
     feature_ids : list of str
         The page ids of the table's rows (same order), so the page can recolour them.
     config : dict
-        The land-scenario configuration (:func:`geo.analysis.land.load_config`).
+        The land-scenario configuration (:func:`geo.analysis.land.load_config`): scenario titles.
+    assumptions : DataFrame
+        The assumptions table (:func:`geo.figures.load_assumptions`): the sliders start at its
+        central floor-area ratios and developable shares.
     targets_csv : DataFrame, optional
         ``csv/land_targets.csv`` (one row per zone, figure and scenario).
     """
     titles = titles or {}
     classes = land_columns(table)
+    from geo.figures import assumption_values
+
     scenarios = {name: {"title": f"{s.get('title_zh', name)} {s.get('title_en', '')}".strip(),
-                        "far": {k: float(v) for k, v in (s.get("far") or {}).items()}}
+                        "far": assumption_values(assumptions, parameter="far", scenario=name)}
                  for name, s in config.get("scenarios", {}).items()}
-    targets = _targets(table, targets_csv, documents)
+    targets = _targets(table, targets_csv, documents, scenario=config.get("default_scenario", ""))
     zones = []
     for fid, r in zip(feature_ids, table.to_dict("records"), strict=True):
         zone_id = str(r.get("id"))
@@ -94,7 +107,7 @@ def dashboard_data(table: pd.DataFrame, *, feature_ids: list[str], config: dict,
         })
     return {
         "classes": list(classes),
-        "share": {k: float(v) for k, v in config.get("developable_share", {}).items()},
+        "share": assumption_values(assumptions, parameter="developable_share"),
         "default_scenario": config.get("default_scenario"),
         "scenarios": scenarios,
         "land_target_classes": list(config.get("land_target_classes", [])),

@@ -126,8 +126,13 @@ def horizon_text(fig: dict) -> str:
     horizon = fig.get("horizon")
     if not is_missing(horizon):
         text = str(horizon)
-        m = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)\s*(?:y|years?)", text.strip())
-        return f"{m.group(1)}–{m.group(2)}年 · {m.group(1)}–{m.group(2)} years" if m else text
+        m = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)\s*(?:y|years?)(?:\s+from\s+(\S+))?", text.strip())
+        if not m:
+            return text
+        a, b, since = m.groups()
+        y0, y1 = fig.get("year_from"), fig.get("year_to")
+        years = f"（{int(y0)}–{int(y1)}）" if is_number(y0) and is_number(y1) else ""
+        return f"{a}–{b}年{years} · {a}–{b} years" + (f" from {since}" if since else "")
     y0, y1 = fig.get("year_from"), fig.get("year_to")
     if is_number(y0) and is_number(y1):
         return f"{int(y0)}–{int(y1)}"

@@ -142,6 +142,14 @@ def _field_value(column: str, value, titles: dict[str, str]) -> str:
     return column_value(column, value)
 
 
+def _keys_as_titles(text: str, documents: dict) -> str:
+    """A note with any document key written as the document's title (《…》): readers never see keys."""
+    for key, doc in documents.items():
+        if key in text:
+            text = text.replace(key, f"《{(doc or {}).get('title_zh') or key}》")
+    return text
+
+
 def popup_html(row: dict, *, style, documents: dict, titles: dict[str, str] | None = None) -> str:
     """Bilingual popup for one feature; every value from data is escaped.
 
@@ -196,7 +204,7 @@ def popup_html(row: dict, *, style, documents: dict, titles: dict[str, str] | No
         if not is_missing(fig.get("section")):
             wording.append(f"§ {fig['section']}")
         if not is_missing(fig.get("note")):
-            wording.append(str(fig["note"]))
+            wording.append(_keys_as_titles(str(fig["note"]), documents))
         if wording or figures.index(fig) >= SUMMARY_FIGURES:
             details.append(f"<li><b>{esc(figure_label(fig))}</b> {esc(figure_value(fig))} "
                            + esc(" ".join(wording)) + "</li>")

@@ -134,7 +134,9 @@ def measure_shift(geoms, references, *, what: str, exclude=None) -> ShiftResult:
     share streets and edges with each other and with the admin boundaries, so a correct
     source has many such vertices, a shifted one few — until it is moved back.  The source
     ``looks_shifted`` from a system when moving it back raises that share by at least
-    :data:`geo.settings.CRS_SHIFT_MIN_GAIN` and to at least 1.5 times what it was.
+    :data:`geo.settings.CRS_SHIFT_MIN_GAIN`, to at least 1.5 times what it was, and by at least
+    :data:`geo.settings.CRS_SHIFT_MIN_GAINED_VERTICES` vertices (a handful of points that happen
+    to land on a street after a 600 m move is chance, not evidence).
 
     ``references`` is a :class:`References` (outlines owned by ``exclude`` are ignored) or
     any sequence of lon/lat geometries.
@@ -156,7 +158,9 @@ def measure_shift(geoms, references, *, what: str, exclude=None) -> ShiftResult:
         offset[system] = (float(np.median(x0 - x)), float(np.median(y0 - y)))
     shifted = None
     for system in ("gcj02", "bd09"):
+        gained = (fit[system] - fit["wgs84"]) * len(xy)  # vertices that meet a reference only when moved back
         if (fit[system] >= fit["wgs84"] + settings.CRS_SHIFT_MIN_GAIN and fit[system] >= 1.5 * fit["wgs84"]
+                and gained >= settings.CRS_SHIFT_MIN_GAINED_VERTICES
                 and (shifted is None or fit[system] > fit[shifted])):
             shifted = system
     return ShiftResult(what, len(xy), fit, offset, shifted)

@@ -126,9 +126,9 @@ def test_amap_basemap_shifts_overlays_to_gcj02_and_back(page, rendered):
     polygon0 = _vertex(page, "campus-known")
     point0 = _vertex(page, "site-a")
     park0 = _vertex(page, "park-a")
-    _toggle_overlay(page, "Innovation park")  # a hidden layer must shift too when it comes back
+    _toggle_overlay(page, "Innovation parks")  # a hidden layer must shift too when it comes back
     _click_base(page, "Amap")
-    _toggle_overlay(page, "Innovation park")
+    _toggle_overlay(page, "Innovation parks")
     assert page.evaluate("corridor.system") == "gcj02"
     for fid, (lon, lat) in (("campus-known", polygon0), ("site-a", point0), ("park-a", park0)):
         shifted = _vertex(page, fid)

@@ -125,7 +125,7 @@ def test_gallery_groups_maps_by_question_with_thumbnails_or_a_clear_fallback(tmp
 def test_coverage_page_has_no_nan_and_names_layers_by_title():
     from geo.commands.coverage import render_html
 
-    table = pd.DataFrame([{"document": "doc_a", "title_zh": "甲", "named": 2, "mapped": 1, "mapped_within": 0,
+    table = pd.DataFrame([{"document": "doc_a", "title_zh": "甲", "named": 2, "mapped": 1, "within": 0,
                            "not_locatable": 1, "out_of_scope": 0, "missing": 0, "share_mapped": float("nan")}])
     places = pd.DataFrame([
         {"document": "doc_a", "name_zh": "甲园区", "name_en": "A", "kind": "innovation_park", "section": None,

@@ -493,19 +493,19 @@ window.corridor = (function () {
     });
     return total;
   }
-  function landOf(zone, classes) {
-    return classes.reduce(function (t, c) { return t + (zone.land[c] || 0); }, 0);
-  }
   function compute(settings) {
     var d = state.config.dashboard, share = settings.share, far = settings.far;
     return d.zones.map(function (z) {
       var cap = capacityOf(z, share, far);
       var caps = Object.keys(d.scenarios).map(function (s) { return capacityOf(z, share, d.scenarios[s].far); }).concat([cap]);
+      // floor space against floor space: existing stock (0 where unknown) + new capacity for a target,
+      // new capacity alone for a planned addition; land against land as computed (null: unknown)
       var targets = z.targets.map(function (t) {
-        var supply = t.kind === "land" ? landOf(z, d.land_target_classes) : cap;
-        var gap = t.target_m2 - supply;
-        return {horizon: t.horizon, figure: t.figure, kind: t.kind, target_m2: t.target_m2, supply_m2: supply,
-                gap_m2: gap, gap_pct: t.target_m2 > 0 ? gap / t.target_m2 * 100 : null};
+        var supply = t.kind === "land" ? t.supply_m2 : (t.status === "target" ? (t.stock_m2 || 0) : 0) + cap;
+        var gap = supply === null || supply === undefined ? null : t.target_m2 - supply;
+        return {horizon: t.horizon, figure: t.figure, kind: t.kind, status: t.status, target_m2: t.target_m2,
+                supply_m2: supply, gap_m2: gap,
+                gap_pct: gap !== null && t.target_m2 > 0 ? gap / t.target_m2 * 100 : null};
       });
       return {id: z.id, zone_id: z.zone_id, name_zh: z.name_zh, capacity_m2: cap,
               low_m2: Math.min.apply(null, caps), high_m2: Math.max.apply(null, caps), targets: targets};
@@ -547,15 +547,18 @@ window.corridor = (function () {
       tbody.textContent = "";
       results.forEach(function (r) {
         var t = chosenTarget(r, horizon), tr = el("tr", "", tbody);
-        var land = t ? null : r.targets.filter(function (x) { return x.kind === "land"; })[0];
+        var lands = t ? [] : r.targets.filter(function (x) { return x.kind === "land"; });
         tr.setAttribute("data-zone", r.zone_id);
         el("td", "", tr, r.name_zh);
-        if (land) {  // a land target (亩) is compared with the zone's land of the target classes, not floor space
-          var sup = el("td", "num", tr, mu(land.supply_m2) + " 亩");
-          sup.title = "用地 land of classes " + d.land_target_classes.join(", ");
-          el("td", "num", tr, mu(land.target_m2) + " 亩");
-          el("td", "num" + (land.gap_m2 > 0 ? " short" : " surplus"), tr,
-             (land.gap_m2 > 0 ? "缺 " : "余 ") + mu(Math.abs(land.gap_m2)) + " 亩 (" + Math.round(land.gap_pct) + "%)");
+        if (lands.length) {  // land figures (亩) against land (OSM industrial land), never floor space
+          var sup = el("td", "num", tr, lands.map(function (l) {
+            return l.supply_m2 === null || l.supply_m2 === undefined ? "—" : mu(l.supply_m2) + " 亩"; }).join("; "));
+          sup.title = "用地 industrial land (OSM land use), as computed by corridor analyse";
+          el("td", "num", tr, lands.map(function (l) { return mu(l.target_m2) + " 亩"; }).join("; "));
+          el("td", "num", tr, lands.map(function (l) {
+            if (l.gap_m2 === null) { return "未知 unknown (no land-use data)"; }
+            return (l.gap_m2 > 0 ? "缺 " : "余 ") + mu(Math.abs(l.gap_m2)) + " 亩 (" + Math.round(l.gap_pct) + "%)";
+          }).join("; "));
           return;
         }
         el("td", "num", tr, wan(r.capacity_m2) + " 万方");
