@@ -359,7 +359,10 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
     mode, settings.ISOCHRONE_ACCESS_CAP_M).  The widening is drawn on a ``cell_m`` grid
     (:class:`StreetCells`, one per mode) and polygonised per cut-off; polygon edges are
     exact to about ``cell_m`` (settings.ISOCHRONE_CELL_M, per mode), over the extent the
-    campuses reach (within ``bounds``, metric minx, miny, maxx, maxy, when given).
+    campuses reach (within ``bounds``, metric minx, miny, maxx, maxy, when given).  A campus
+    the network does not cover (farther than settings.NETWORK_ACCESS_MAX_M from any street)
+    also reaches, across country at walking speed, the land within the cut-off's walk of its
+    outline, so its isochrones still grow with the cut-off.
 
     Returns
     -------
@@ -392,7 +395,10 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
         if bounds is not None:
             extent = [max(extent[0], bounds[0]), max(extent[1], bounds[1]), min(extent[2], bounds[2]),
                       min(extent[3], bounds[3])]
-        cells = StreetCells.build(view, extra_bounds=c_m.total_bounds, cap_m=cap, cell_m=cell, bounds=extent)
+        # no campus reaches a street within the longest cut-off: the polygons are the campuses (and, off
+        # the network, the walk across country below)
+        cells = (StreetCells.build(view, extra_bounds=c_m.total_bounds, cap_m=cap, cell_m=cell, bounds=extent)
+                 if leaving.any() else None)
         far = links.connector_m > settings.NETWORK_ACCESS_MAX_M
         if far.any():
             (log.warning if view.source == "osm" else log.info)(
@@ -401,10 +407,16 @@ def isochrones(campuses: gpd.GeoDataFrame, network: net.RoadNetwork, *,
                 ", ".join(f"{ids[i]} ({links.connector_m[i]:.0f} m)" for i in np.flatnonzero(far)),
                 settings.NETWORK_ACCESS_MAX_M)
         for i in tqdm(range(len(c_m)), desc=f"{mode} isochrones", unit="campus", disable=not progress):
-            street_t = cells.street_cost(view, node_t[i])
-            by_budget = cells.polygons(street_t, budgets, seed_geometries=[geoms[i]])
+            if cells is None:
+                by_budget = [geoms[i]] * len(budgets)
+            else:
+                street_t = cells.street_cost(view, node_t[i])
+                by_budget = cells.polygons(street_t, budgets, seed_geometries=[geoms[i]])
             reached = _reached_km(view, node_t[i], budgets)
             for t, budget, poly, reached_km in zip(sorted(minutes), budgets, by_budget, reached, strict=True):
+                if far[i]:  # off the network: the reader walks across country from the campus outline
+                    walk_m = t * 60.0 * settings.SPEEDS_KMH["walk"] / 3.6
+                    poly = shapely.union(poly, shapely.buffer(geoms[i], walk_m, quad_segs=8))
                 polys.append(poly)
                 rows.append((ids[i], names_zh[i], names_en[i], mode, int(t), net.cutoff_m(t, mode), budget,
                              reached_km, links.connector_m[i]))

@@ -212,3 +212,24 @@ def test_real_walk_isochrones_grow_with_the_cutoff():
     camp_m = campuses.to_crs("EPSG:32650").set_index("id").geometry
     for row in iso_m[iso_m["minutes"] == 5].itertuples():
         assert row.geometry.buffer(1.0).contains(camp_m[row.campus_id].buffer(-25.0))
+
+
+def test_a_campus_off_the_network_still_grows_at_walking_speed():
+    """A campus far from every street reaches, across country at walking speed, the land within each
+    cut-off's walk of its outline: its isochrones grow, by the walked distance, not a street strip."""
+    import geopandas as gpd
+
+    _shapely, _net, _prox = shapely, net, prox
+
+    x0, y0 = 500_000.0, 3_375_000.0  # UTM 50N, near Wuhan
+    roads = gpd.GeoDataFrame({"id": ["r"], "name_zh": ["路"]},
+                             geometry=[_shapely.LineString([(x0, y0), (x0 + 2000, y0)])], crs=settings.METRIC_CRS)
+    network = _net.build_network(roads.to_crs(settings.STORAGE_CRS))
+    far_campus = gpd.GeoDataFrame({"id": ["far"], "name_zh": ["远"], "name_en": ["far"]},
+                                  geometry=[_shapely.box(x0 + 900, y0 + 1000, x0 + 1100, y0 + 1200)], crs=settings.METRIC_CRS)
+    iso = _prox.isochrones(far_campus.to_crs(settings.STORAGE_CRS), network, modes=("walk",), minutes=(5, 10))
+    areas = iso.sort_values("minutes").to_crs(settings.METRIC_CRS).area.to_numpy()
+    walk_m = [t * 60 * settings.SPEEDS_KMH["walk"] / 3.6 for t in (5, 10)]
+    expected = [_shapely.buffer(far_campus.geometry.iloc[0], w, quad_segs=8).area for w in walk_m]
+    np.testing.assert_allclose(areas, expected, rtol=0.01)
+    assert areas[1] > areas[0]
