@@ -120,7 +120,7 @@ NETWORK_ANALYSIS_AREA = "hongshan-wuchang"
 #: point and every node inside them.
 NETWORK_ACCESS_SPACING_M = 50.0
 NETWORK_ACCESS_MAX_M = 150.0
-#: The one-hour supply-chain circle (武汉全力激发产业创新活力: 做优800平方公里“一小时供应链圈”):
+#: The one-hour supply-chain circle of 武汉全力激发产业创新活力 (its area is a row of layers/figures.csv):
 #: a drive of this many minutes from this feature (layer, id), compared with the figure of this
 #: name on it; drawn at this cell size (m).  Measured only on a network that covers the feature
 #: (at least this share of it within 1 km of a street); the OSM graph is kept this far around it.
@@ -252,6 +252,8 @@ CARTO_KEY_ENV = "CARTO_API_KEY"
 MAP_UNCERTAINTY_CLASSES_M = (100, 300)
 #: Gallery thumbnails taken by headless Chromium at build time (width, height in pixels).
 MAP_THUMBNAIL_SIZE = (1280, 800)
+#: Seconds a map may draw before its gallery thumbnail is taken.
+MAP_THUMBNAIL_SETTLE_S = 1.0
 #: Decimal places kept in map coordinates (6 = about 0.1 m); maps are simplified before.
 MAP_COORD_DECIMALS = 6
 #: Longest side, in pixels, of a raster drawn on a map (a coarser image keeps the HTML small).

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -397,21 +396,38 @@ def render_index(specs: dict[str, MapSpec], *, written: dict[str, Path], failed:
 
 
 def render_thumbnails(written: dict[str, Path], *, out_dir: Path, chromium: str | None = None) -> dict[str, Path]:
-    """PNG thumbnails of the written maps by headless Chromium; {} (one log line) without Chromium."""
-    from geo.errors import ExportError
-    from geo.render.export import screenshot_map
+    """PNG thumbnails of the written maps by headless Chromium (one browser, offline); {} (one log
+    line) without Chromium."""
+    import time
 
-    binary = chromium or settings.CHROMIUM
-    if not (Path(binary).is_file() or shutil.which(binary)):
-        log.info("gallery thumbnails skipped: Chromium not found at %s", binary)
-        return {}
+    from geo.errors import ExportError
+    from geo.io import atomic_path
+    from geo.render.chromium import Chromium, ChromiumMissingError
+
     out = {}
-    for name, path in written.items():
-        try:
-            out[name] = screenshot_map(path, Path(out_dir) / THUMBS_DIR / f"{name}.png",
-                                       size=settings.MAP_THUMBNAIL_SIZE, chromium=binary)
-        except ExportError as exc:
-            log.warning("thumbnail of %s failed: %s", name, exc)
+    try:
+        browser = Chromium(chromium)
+    except ChromiumMissingError as exc:
+        log.info("gallery thumbnails skipped: %s", exc)
+        return {}
+    with browser:
+        width, height = settings.MAP_THUMBNAIL_SIZE
+        for name, path in written.items():
+            target = Path(out_dir) / THUMBS_DIR / f"{name}.png"
+            tab = browser.new_tab()
+            try:
+                tab.set_viewport(width, height)
+                tab.navigate(path)
+                time.sleep(settings.MAP_THUMBNAIL_SETTLE_S)  # let Leaflet draw the overlays
+                png = tab.screenshot()
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_path(target) as tmp:
+                    tmp.write_bytes(png)
+                out[name] = target
+            except ExportError as exc:
+                log.warning("thumbnail of %s failed: %s", name, exc)
+            finally:
+                browser.close_tab(tab)
     return out
 
 

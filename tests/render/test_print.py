@@ -59,8 +59,11 @@ def _style_file() -> dict:
 
 
 def _shown_labels(map_name: str) -> list[tuple[str, str]]:
-    """(label_zh, label_en) of the layers a map shows when it opens, read from styles.yml."""
+    """(label_zh, label_en) of the layers a map shows when it opens (styles.yml; layers named by the catalogue)."""
+    from geo.catalogue import layer_titles
+
     raw = _style_file()
+    titles = layer_titles()
     out = []
     for entry in raw["maps"][map_name]["layers"]:
         if isinstance(entry, str):
@@ -68,8 +71,9 @@ def _shown_labels(map_name: str) -> list[tuple[str, str]]:
         if entry.get("show", True) is False:
             continue
         name = next(entry[k] for k in ("layer", "analysis", "raster", "points") if k in entry)
-        style = raw["layers"][entry.get("style", name)]
-        out.append((style["label_zh"], style["label_en"]))
+        key = entry.get("style", name)
+        style = raw["layers"][key]
+        out.append((style.get("label_zh", titles.get(key, (key, key))[0]), style.get("label_en", titles.get(key, (key, key))[1])))
     return out
 
 
