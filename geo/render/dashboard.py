@@ -5,13 +5,14 @@ arithmetic of :func:`geo.analysis.land.capacity` (the one Python formula)::
 
     capacity = Σ_class land[class] × share[class] × FAR[class]
     (a class missing from a table takes that table's ``other`` value)
-    gap = target − capacity;  gap % = gap / target × 100
+    gap = target − (existing stock + capacity)   (a planned addition: target − capacity)
+    gap % = gap / target × 100
 
 so the inputs exported here are the land of each class in each zone (``land_<class>_m2`` of
-the ``corridor analyse`` land-supply table), the developable shares and floor-area ratios of
-every scenario (``geo/data/land_scenarios.yml``), and every target the documents give, per
-horizon (``csv/land_targets.csv``; the single ``target_m2`` of the land-supply table where that
-file is absent).  Columns are read defensively: a table without ``land_<class>_m2`` columns
+the ``corridor analyse`` land-supply table), the central developable shares and floor-area
+ratios of every scenario (``layers/assumptions.csv``), and every floor-space and land figure
+the documents give for the zone, with its horizon and the stock it is compared with
+(``csv/land_targets.csv``).  Land figures are compared with land as ``corridor analyse`` did.  Columns are read defensively: a table without ``land_<class>_m2`` columns
 gives no explorer and a one-line note instead.
 """
 
