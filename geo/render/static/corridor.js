@@ -589,10 +589,18 @@ window.corridor = (function () {
       add("text", {x: 0, y: y + 14, "font-size": 12}, r.name_zh.length > 8 ? r.name_zh.slice(0, 8) + "…" : r.name_zh);
       add("line", {x1: x(r.low_m2), x2: x(r.high_m2), y1: y + 10, y2: y + 10, stroke: "#555", "stroke-width": 1.5});
       add("rect", {x: left, y: y + 4, width: Math.max(1, x(r.capacity_m2) - left), height: 12, fill: "#74a9cf", "class": "dash-bar"});
+      var labelled = false;  // one label per row (the chosen target's); every tick names itself on hover
       r.targets.filter(function (t) { return t.kind !== "land"; }).forEach(function (t) {
         var active = !horizon || t.horizon === horizon;
-        add("line", {x1: x(t.target_m2), x2: x(t.target_m2), y1: y, y2: y + 22, stroke: active ? "#b2182b" : "#e7a0a8", "stroke-width": 3});
-        add("text", {x: x(t.target_m2) + 3, y: y + 33, "font-size": 10, fill: "#b2182b"}, wan(t.target_m2) + " 万方 " + (t.horizon || "").split(" · ")[0]);
+        var name = wan(t.target_m2) + " 万方 " + (t.horizon || "").split(" · ")[0];
+        var tick = add("line", {x1: x(t.target_m2), x2: x(t.target_m2), y1: y, y2: y + 22,
+                                stroke: active ? "#b2182b" : "#e7a0a8", "stroke-width": 3});
+        var title = document.createElementNS(NS, "title"); title.textContent = name; tick.appendChild(title);
+        if (active && !labelled) {
+          labelled = true;
+          add("text", {x: x(t.target_m2) + 3, y: y + 33, "font-size": 10, fill: "#b2182b"},
+              name.length > 34 ? name.slice(0, 33) + "…" : name);
+        }
       });
       var inside = x(r.capacity_m2) - left > 44;  // the value inside the bar when it fits, clear of the ticks
       add("text", {x: inside ? x(r.capacity_m2) - 3 : x(r.capacity_m2) + 4, y: y + 14, "font-size": 10,
