@@ -42,7 +42,6 @@ Columns of the figure table
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -346,8 +345,3 @@ def assumption_values(table: pd.DataFrame | None = None, *, parameter: str, scen
     table = load_assumptions() if table is None else table
     sel = table[(table["parameter"] == parameter) & (table["scenario"] == scenario)]
     return dict(zip(sel["applies_to"], sel[case].astype(float), strict=True))
-
-
-def as_json(records: list[dict]) -> str:
-    """Figure dicts as compact JSON text (the ``figures_json`` column form)."""
-    return json.dumps(records, ensure_ascii=False)

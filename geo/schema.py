@@ -235,8 +235,8 @@ def flatten_figures(figures: list[dict] | None) -> dict:
     return out
 
 
-#: Columns holding a feature's figure list as JSON: its own, and one joined from an attribute table.
-FIGURE_JSON_COLUMNS = ("figures_json", "figures_json_extra")
+#: The column holding a feature's figure list as JSON (joined from layers/figures.csv at build).
+FIGURE_JSON_COLUMNS = ("figures_json",)
 
 
 def figures_of(row) -> list[dict]:
@@ -245,8 +245,8 @@ def figures_of(row) -> list[dict]:
     Parameters
     ----------
     row : mapping, str or list
-        A feature's attributes (dict or pandas Series) whose ``figures_json`` and
-        ``figures_json_extra`` columns are read in that order; or one such column's value.
+        A feature's attributes (dict or pandas Series) whose ``figures_json`` column is read,
+        or that column's value.
         A value may be the JSON text :func:`flatten_figures` writes or a list already
         parsed (GeoJSON readers parse it); a missing or empty value gives no figures.
 

@@ -8,20 +8,6 @@ from pathlib import Path
 from geo import settings
 from geo.commands import options
 
-FORMATS = ("png", "gpkg", "geojson", "parquet")
-
-
-def _size(text: str) -> str:
-    from geo.render.export import parse_size
-
-    try:
-        parse_size(text)
-    except Exception as exc:  # noqa: BLE001 - any refusal is a usage error
-        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
-    return text
-
-
-
 
 # --------------------------------------------------------------------------------- option types
 def format_list(text: str) -> tuple[str, ...]:
