@@ -121,13 +121,14 @@ class PrintContext:
     basemap_data: dict | None = None
 
     @classmethod
-    def create(cls, *, layers: Mapping[str, gpd.GeoDataFrame], page, basemap: str, style_file=None,
-               build_dir: Path | None = None) -> PrintContext:
+    def create(cls, *, layers: Mapping[str, gpd.GeoDataFrame], page, basemap: str, style_file=None) -> PrintContext:
+        from geo.render import pages
         from geo.render.maps import load_documents
-        from geo.render.printing import build_date, data_version, prepare_basemap, stamp_line
+        from geo.render.printing import prepare_basemap, stamp_line
         from geo.render.styles import load_styles
 
-        stamp = stamp_line(date=build_date(build_dir), version=data_version(), page=page)
+        # the same build date and data version the interactive maps show (geo.render.pages)
+        stamp = stamp_line(date=pages.build_date(), version=pages.data_version(dict(layers)), page=page)
         return cls(styles=load_styles(style_file), layers=layers, documents=load_documents(), page=page,
                    basemap=basemap, stamp=stamp, basemap_data=prepare_basemap(layers))
 

@@ -17,14 +17,11 @@ Nothing here edits the map-building code: the layout is applied to the finished 
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-import hashlib
 import html
 import io
 import json
 import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -322,38 +319,8 @@ def source_lines(frames: list[gpd.GeoDataFrame], *, basemap: str) -> list[str]:
     return lines
 
 
-def data_version(layers_dir: Path | None = None) -> str:
-    """A short hash of the committed source data (traced and admin layers, documents, figure table)."""
-    root = Path(layers_dir or settings.LAYERS_DIR)
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        if rel.split("/")[0] in ("build", "osm") or rel.startswith("."):
-            continue
-        digest.update(rel.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:12]
-
-
-def build_date(build_dir: Path | None = None) -> str:
-    """The date the layers were built (UTC, from the built GeoPackage), or ``SOURCE_DATE_EPOCH``.
-
-    A date of the build rather than of the export, so that exporting the same build twice
-    gives the same text.
-    """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        stamp = int(epoch)
-    else:
-        gpkg = settings.geopackage_path(build_dir)
-        stamp = gpkg.stat().st_mtime if gpkg.exists() else None
-    if stamp is None:
-        return "unbuilt"
-    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC).strftime("%Y-%m-%d")
-
-
 def stamp_line(*, date: str, version: str, page: PageSetup) -> str:
-    return (f"制图 Layers built {date} · 数据版本 Data version {version} · {page.label}, {page.dpi} dpi · "
+    return (f"构建 Built {date} · 数据版本 Data version {version} · {page.label}, {page.dpi} dpi · "
             "Wuhan innovation corridor toolkit (corridor export)")
 
 

