@@ -16,7 +16,6 @@ Everything is computed before the first write; each file is written atomically.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import platform
 from pathlib import Path
@@ -30,7 +29,7 @@ from geo.analysis import corridor, land, proximity, raster
 from geo.analysis import network as net
 from geo.crs import to_metric
 from geo.errors import CorridorError
-from geo.io import write_geopackage, write_json, write_text
+from geo.io import output_time, sha256_file, write_geopackage, write_json, write_text
 
 log = logging.getLogger("corridor")
 
@@ -337,9 +336,8 @@ def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", o
     walk_tif = raster.write_surface(walk_surface, grid, out / "travel_time_walk.tif",
                                     description=f"walking time to nearest campus at {settings.SPEEDS_KMH['walk']} km/h",
                                     units="min")
-    cfg_bytes = Path(settings.LAND_SCENARIOS_FILE).read_bytes()
     provenance = {
-        "created_utc": __import__("geo.io", fromlist=["_"]).output_time().isoformat(timespec="seconds"),
+        "created_utc": output_time().isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "inputs": _layer_provenance(layers),
         "layers_from": str(settings.geopackage_path())
@@ -369,10 +367,10 @@ def run_analysis(*, out_dir: Path | None = None, network_kind: str = "traced", o
             "corridor_band_m": settings.CORRIDOR_BAND_M,
             "nearest_vertex_spacing_m": settings.NEAREST_VERTEX_SPACING_M,
             "land_scenarios_file": str(settings.LAND_SCENARIOS_FILE),
-            "land_scenarios_sha256": hashlib.sha256(cfg_bytes).hexdigest(),
-            "figures_sha256": hashlib.sha256(settings.figures_file().read_bytes()).hexdigest(),
-            "assumptions_sha256": hashlib.sha256(settings.assumptions_file().read_bytes()).hexdigest(),
-            "findings_sha256": hashlib.sha256(settings.findings_file().read_bytes()).hexdigest(),
+            "land_scenarios_sha256": sha256_file(settings.LAND_SCENARIOS_FILE),
+            "figures_sha256": sha256_file(settings.figures_file()),
+            "assumptions_sha256": sha256_file(settings.assumptions_file()),
+            "findings_sha256": sha256_file(settings.findings_file()),
             "storey_height_m": settings.STOREY_HEIGHT_M,
         },
         "outputs": sorted([gpkg.name, dist_tif.name, walk_tif.name] + [f"csv/{n}" for n in csvs]),

@@ -401,7 +401,7 @@ def render_thumbnails(written: dict[str, Path], *, out_dir: Path, chromium: str 
     import time
 
     from geo.errors import ExportError
-    from geo.io import atomic_path
+    from geo.io import write_bytes
     from geo.render.chromium import Chromium, ChromiumMissingError
 
     out = {}
@@ -419,11 +419,7 @@ def render_thumbnails(written: dict[str, Path], *, out_dir: Path, chromium: str 
                 tab.set_viewport(width, height)
                 tab.navigate(path)
                 time.sleep(settings.MAP_THUMBNAIL_SETTLE_S)  # let Leaflet draw the overlays
-                png = tab.screenshot()
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with atomic_path(target) as tmp:
-                    tmp.write_bytes(png)
-                out[name] = target
+                out[name] = write_bytes(tab.screenshot(), target)
             except ExportError as exc:
                 log.warning("thumbnail of %s failed: %s", name, exc)
             finally:

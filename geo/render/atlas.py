@@ -243,7 +243,8 @@ def export_atlas(*, ctx, browser, maps_dir: Path, out: Path, report, progress: b
     """
     from pypdf import PdfReader, PdfWriter
 
-    from geo.render.export import _entry, write_bytes
+    from geo.io import write_bytes
+    from geo.render.export import _entry
     from geo.render.printing import PagePrinter, set_metadata
 
     maps_dir = Path(maps_dir)

@@ -15,7 +15,6 @@ extent, page, dpi and sha256.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -30,8 +29,9 @@ from geo import settings
 from geo.crs import to_storage
 from geo.errors import CorridorError, ExportError, StageReport
 from geo.io import (
-    atomic_path,
     read_layer,
+    sha256_file,
+    write_bytes,
     write_geojson,
     write_geopackage,
     write_geoparquet,
@@ -63,21 +63,6 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
     if unknown:
         raise ExportError(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
     return formats
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def write_bytes(data: bytes, target: Path) -> Path:
-    """Write bytes atomically (temporary file beside ``target``, then rename)."""
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
-    return Path(target)
 
 
 def export_layer(gdf: gpd.GeoDataFrame, name: str, *, out_dir: Path, formats=LAYER_FORMATS) -> dict[str, Path]:

@@ -18,7 +18,6 @@ OSM data is © OpenStreetMap contributors (ODbL).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import time
@@ -41,7 +40,7 @@ from geo.errors import (
     LayerValidationError,
     OSMUnavailableError,
 )
-from geo.io import atomic_path, read_layer, write_geopackage, write_json
+from geo.io import atomic_path, read_layer, sha256_file, write_geopackage, write_json
 
 log = logging.getLogger("corridor.osm")
 
@@ -489,14 +488,6 @@ def area_dir(area: str, *, osm_dir: Path | None = None) -> Path:
     return (Path(osm_dir) if osm_dir else settings.OSM_DIR) / area
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def write_extract(
     area: str,
     *,
@@ -531,12 +522,12 @@ def write_extract(
     stale = [folder / FEATURES_NAME, *folder.glob("network_*.graphml")]
     if tables:
         path = write_geopackage(tables, folder / FEATURES_NAME)
-        files[path.name] = {"sha256": _sha256(path), "tables": {t: len(g) for t, g in tables.items()}}
+        files[path.name] = {"sha256": sha256_file(path), "tables": {t: len(g) for t, g in tables.items()}}
     for mode, graph in graphs.items():
         target = folder / f"network_{mode}.graphml"
         with atomic_path(target) as tmp:
             ox.io.save_graphml(graph, tmp)
-        files[target.name] = {"sha256": _sha256(target), "nodes": graph.number_of_nodes(),
+        files[target.name] = {"sha256": sha256_file(target), "nodes": graph.number_of_nodes(),
                               "edges": graph.number_of_edges()}
     for path in stale:  # outputs of an earlier run that this run did not produce
         if path.exists() and path.name not in files:

@@ -34,9 +34,9 @@ from tqdm.auto import tqdm
 from geo import settings
 from geo.crs import convert_coords, convert_gdf, convert_geometry, normalize_system
 from geo.errors import CoordinateSystemError, InputFileError, LayerValidationError
+from geo.io import sha256_file
 from geo.sources.osm import (
     THEMES,
-    _sha256,
     configure_osmnx,
     merged_tags,
     split_themes,
@@ -489,7 +489,7 @@ def import_osm_file(
     provenance = {
         "source": "file",
         "input": {"path": str(path.resolve()), "kind": kind, "bytes": path.stat().st_size,
-                  "sha256": _sha256(path), "crs": system},
+                  "sha256": sha256_file(path), "crs": system},
         "query": {"tags": merged_tags(themes), "network_types": list(network_types) if kind != "vector" else [],
                   "polygon_bounds": [round(b, 6) for b in polygon.bounds],
                   "polygon_wkt": shapely.to_wkt(polygon, rounding_precision=6)},
