@@ -39,6 +39,7 @@ import pandas as pd
 from geo import settings
 from geo.crs import convert_coords, convert_geometry, normalize_system, to_metric
 from geo.errors import AnchorError, CoordinateSystemError
+from geo.io import read_table_csv
 
 ANCHOR_COLUMNS = ("name_zh", "lon", "lat", "coordinate_system", "source", "relation", "what_it_anchors")
 RELATION_KINDS = ("within_m", "inside", "outside", "in_district", "on_boundary")
@@ -88,12 +89,7 @@ def load_anchors(path: str | Path | None = None) -> pd.DataFrame:
         Naming the file, the line and what to fix.
     """
     path = Path(path) if path is not None else settings.anchors_file()
-    if not path.is_file():
-        raise AnchorError(f"{path}: the anchor table does not exist")
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [c for c in ANCHOR_COLUMNS if c not in table.columns]
-    if missing:
-        raise AnchorError(f"{path}: missing column(s) {', '.join(missing)}")
+    table = read_table_csv(path, columns=ANCHOR_COLUMNS, error=AnchorError, what="the anchor table")
     lon_w, lat_w, kinds, tols, ids = [], [], [], [], []
     for i, row in enumerate(table.to_dict("records")):
         where = f"{path}: line {i + 2} ({row['name_zh']!r})"

@@ -51,6 +51,7 @@ import pandas as pd
 
 from geo import settings
 from geo.errors import FigureTableError
+from geo.io import read_table_csv
 
 FIGURE_COLUMNS = (
     "id", "document", "section", "para", "subject_layer", "subject_id", "subject_name_zh", "scope",
@@ -104,32 +105,12 @@ def load_figures(path: str | Path | None = None, *, documents: Mapping | None = 
         Naming the file, the row (by its id and line number) and what to fix.
     """
     path = Path(path) if path is not None else settings.figures_file()
-    table = _read_csv(path, columns=FIGURE_COLUMNS)
+    table = read_table_csv(path, columns=FIGURE_COLUMNS, error=FigureTableError)
     if documents is None:
         from geo.registry import load_documents
 
         documents = load_documents()
     _check_figures(table, path=path, documents=documents)
-    return table
-
-
-def _read_csv(path: Path, *, columns: Iterable[str]) -> pd.DataFrame:
-    if not path.is_file():
-        raise FigureTableError(f"{path}: file does not exist")
-    raw = path.read_bytes()
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FigureTableError(
-            f"{path}: not UTF-8 (byte {exc.start}); save it as UTF-8 (in Excel: 'CSV UTF-8')"
-        ) from None
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise FigureTableError(f"{path}: not a readable CSV ({str(exc).strip()})") from None
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise FigureTableError(f"{path}: missing column(s) {', '.join(missing)}")
     return table
 
 
@@ -316,7 +297,7 @@ def load_assumptions(path: str | Path | None = None) -> pd.DataFrame:
     (``applies_to``) and, for floor-area ratios, one scenario, with ``low <= central <= high``.
     """
     path = Path(path) if path is not None else settings.assumptions_file()
-    table = _read_csv(path, columns=ASSUMPTION_COLUMNS)
+    table = read_table_csv(path, columns=ASSUMPTION_COLUMNS, error=FigureTableError)
     for i, row in enumerate(table.to_dict("records")):
         if row["kind"] != "assumption":
             raise _row_error(path, i, row, "kind must be 'assumption'")

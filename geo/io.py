@@ -273,6 +273,32 @@ def write_geopackage(
     return Path(target)
 
 
+def read_table_csv(path: str | os.PathLike, *, columns, error: type[Exception], what: str = "file"):
+    """Read one of the project's UTF-8 CSV tables as text, checked at the door.
+
+    Every cell is a string (empty cells ``""``); a BOM is accepted.  ``error`` is the
+    exception type raised, with the file named: when it does not exist, is not UTF-8, is not
+    a readable CSV, or lacks any of ``columns``.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: {what} does not exist")
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 (byte {exc.start}); save it as UTF-8 (in Excel: 'CSV UTF-8')") from None
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise error(f"{path}: not a readable CSV ({str(exc).strip()})") from None
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise error(f"{path}: missing column(s) {', '.join(missing)}")
+    return table
+
+
 def read_layer(path: str | os.PathLike, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a layer written by the toolkit (GeoPackage table, GeoJSON or GeoParquet)."""
     path = Path(path)

@@ -96,13 +96,10 @@ def load_findings(path: str | Path | None = None) -> pd.DataFrame:
     One row per finding without a number (e.g. ``space_short`` for 供不应求), with its
     document locator (section, para), subject feature and the verbatim ``original``.
     """
+    from geo.io import read_table_csv
+
     path = Path(path) if path is not None else settings.findings_file()
-    if not path.is_file():
-        raise CorridorError(f"{path}: file does not exist")
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [c for c in FINDING_COLUMNS if c not in table.columns]
-    if missing:
-        raise CorridorError(f"{path}: missing column(s) {', '.join(missing)}")
+    table = read_table_csv(path, columns=FINDING_COLUMNS, error=CorridorError)
     for i, row in enumerate(table.to_dict("records")):
         for col in ("id", "document", "section", "para", "subject_layer", "subject_id", "finding", "original"):
             if not row[col].strip():
