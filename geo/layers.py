@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from geo import catalogue, settings
 from geo.errors import LayerValidationError
-from geo.figures import check_figure_subjects, empty_figure_table, join_figures, load_figures
+from geo.figures import empty_figure_table, join_figures, load_figures
 from geo.io import read_layer, write_geojson, write_geopackage, write_json
 from geo.schema import LayerSpec, load_source_layer, order_columns
 
@@ -47,14 +47,19 @@ def load_layer_sources(name: str, *, layers_dir: Path | None = None,
 
     ``figures`` is the figure table to join (default: ``figures.csv`` beside the sources).
     """
+    gdf = _read_sources(name, layers_dir=layers_dir)
+    figures = figure_table(layers_dir) if figures is None else figures
+    return order_columns(join_figures({name: gdf}, figures, check_subjects=False)[name])
+
+
+def _read_sources(name: str, *, layers_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """One layer from its source files, validated, with its attribute table and measurements (no figures)."""
     spec = layer_specs()[name]
     base = Path(layers_dir) if layers_dir else Path(settings.LAYERS_DIR)
     parts = [load_source_layer(spec, base / rel) for rel in spec.sources]
     gdf = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=settings.STORAGE_CRS)
-    gdf = _measured(_join_attributes(name, gdf, base))
-    figures = figure_table(base) if figures is None else figures
-    return order_columns(join_figures({name: gdf}, figures, check_subjects=False)[name])
+    return _measured(_join_attributes(name, gdf, base))
 
 
 #: Measured attributes are computed at build (UTM 50N), never stored in a source: they would go
@@ -143,14 +148,8 @@ def load_all_sources(
     """Load and validate every layer (or those in ``names``); ids must be unique across them."""
     layers: dict[str, gpd.GeoDataFrame] = {}
     seen: dict[str, str] = {}
-    figures = None
     for name in tqdm(list(names or layer_names()), desc="validating layers", unit="layer", disable=not progress):
-        if figures is None:  # after the first layer's sources, so that a broken source is reported first
-            gdf = load_layer_sources(name, layers_dir=layers_dir, figures=empty_figure_table())
-            figures = figure_table(layers_dir)
-            gdf = join_figures({name: gdf}, figures, check_subjects=False)[name]
-        else:
-            gdf = load_layer_sources(name, layers_dir=layers_dir, figures=figures)
+        gdf = _read_sources(name, layers_dir=layers_dir)
         for fid in gdf["id"]:
             if fid in seen:
                 raise LayerValidationError(
@@ -158,9 +157,9 @@ def load_all_sources(
                 )
             seen[fid] = name
         layers[name] = gdf
-    if figures is not None:
-        check_figure_subjects(figures, layers)
-    return layers
+    # the figure table once, after every source validated (so a broken source is reported first)
+    joined = join_figures(layers, figure_table(layers_dir))
+    return {name: order_columns(gdf) for name, gdf in joined.items()}
 
 
 def build_layers(
@@ -225,4 +224,4 @@ def load_layers(*names: str, build_dir: Path | None = None) -> dict[str, gpd.Geo
     gpkg = _built_geopackage(build_dir)
     if gpkg.exists():
         return {n: read_layer(gpkg, layer=n) for n in names}
-    return {n: load_layer_sources(n) for n in names}
+    return load_all_sources(names=names, progress=False)
