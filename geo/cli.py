@@ -45,6 +45,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _LibraryFilter(logging.Filter):
+    """Pass the toolkit's own records, and other libraries' only from WARNING on
+    (pyogrio logs "Created N records" at INFO for every file it writes)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.startswith("corridor") or record.levelno >= logging.WARNING
+
+
+def _quiet_libraries(*, verbose: bool) -> None:
+    """Filter library chatter on the root handlers, unless ``-v`` asks for everything."""
+    for handler in logging.getLogger().handlers:
+        present = [f for f in handler.filters if isinstance(f, _LibraryFilter)]
+        if verbose:
+            for f in present:
+                handler.removeFilter(f)
+        elif not present:
+            handler.addFilter(_LibraryFilter())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``corridor`` command; returns the process exit code.
 
@@ -59,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     level = logging.ERROR if args.quiet else (logging.DEBUG if args.verbose else logging.INFO)
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    _quiet_libraries(verbose=args.verbose)
     from geo.io import clean_stale_staging
 
     restore = _terminate_cleanly()

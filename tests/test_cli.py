@@ -41,3 +41,14 @@ def test_bad_layer_input_exits_1_with_the_file_named(tmp_path, monkeypatch):
     assert proc.returncode == 1
     assert "cities.geojson" in proc.stderr and "not valid JSON" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_library_chatter_stays_out_of_the_output(tmp_path):
+    """pyogrio logs "Created N records" at INFO for each file it writes; a user sees only the toolkit."""
+    proc = subprocess.run([sys.executable, "-m", "geo.cli", "layers", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Created" not in proc.stderr and "layers:" in proc.stdout
+    verbose = subprocess.run([sys.executable, "-m", "geo.cli", "-v", "layers", "--out", str(tmp_path / "out2")],
+                             capture_output=True, text=True)
+    assert verbose.returncode == 0 and "Created" in verbose.stderr  # -v shows everything
